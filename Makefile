@@ -1,0 +1,81 @@
+# dvtkg: build, check and test the DVT guidance knowledge graph.
+# `make` (or `make help`) lists the targets. CI calls make targets only.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+DVTKG   := $(VENV)/bin/dvtkg
+STAMP   := $(VENV)/.install-stamp
+PYTEST_ARGS ?=
+
+# the build inputs: every ontology file, the catalog, the version, the build code; the
+# directories too, so that removing a file also rebuilds
+KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontology/catalog-v001.xml VERSION \
+              $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
+KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
+
+.PHONY: help install java build validate qc pytest test demo bench docs clean distclean
+
+help: ## list the targets
+	@echo "dvtkg make targets:"
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-10s %s\n", $$1, $$2 }'
+
+install: $(STAMP) ## create .venv (Python 3.11) and pip install -e '.[test]' (re-runs when pyproject.toml or VERSION changes)
+
+$(STAMP): pyproject.toml VERSION
+	@py=$$(command -v python3.11 || true); \
+	if [[ -z "$$py" ]] && command -v python3 >/dev/null \
+	   && python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then py=$$(command -v python3); fi; \
+	if [[ -z "$$py" ]]; then \
+	  echo "error: Python 3.11 is needed (python3.11, or a python3 that is 3.11)." >&2; \
+	  echo "  On Debian/Ubuntu: apt-get install -y python3.11 python3.11-venv" >&2; exit 1; fi; \
+	if [[ ! -x $(PY) ]] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+	  echo "creating $(VENV) with $$py ($$("$$py" --version 2>&1))"; rm -rf $(VENV); "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+java: ## check that a Java runtime is there (HermiT, the reference reasoner, runs on it)
+	@if command -v java >/dev/null 2>&1; then \
+	  echo "java: $$(java -version 2>&1 | head -n 1)"; \
+	else \
+	  echo "error: java not found. HermiT (through owlready2) needs a Java runtime, 17 or newer." >&2; \
+	  echo "  On Debian/Ubuntu: apt-get install -y default-jre-headless" >&2; exit 1; fi
+
+build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtkg.owl (RDF/XML for owlready2)
+
+$(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
+	$(PY) -m dvtkg.kb.build
+
+validate: $(STAMP) ## SHACL gate: shapes/knowledge.ttl over the merged knowledge (dvtkg kb validate)
+	$(DVTKG) kb validate
+
+qc: $(STAMP) ## curation gate: every queries/qc/*.rq must return no rows (dvtkg kb qc)
+	$(DVTKG) kb qc
+
+pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: java build validate qc pytest ## build + validate + qc + pytest
+
+demo: build validate $(STAMP) ## the main job: build, validate, statistics, one statement shown
+	$(DVTKG) kb stats
+	@echo
+	$(DVTKG) kb show AHA11-T1
+
+bench: $(STAMP) ## benchmarks (placeholder)
+	@echo "bench: not yet implemented" >&2; exit 1
+
+docs: $(STAMP) ## generated documentation (placeholder)
+	@echo "docs: not yet implemented" >&2; exit 1
+
+clean: ## remove build/ and Python caches (keeps .venv)
+	rm -rf build .pytest_cache
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV) *.egg-info

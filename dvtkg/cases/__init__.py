@@ -1,0 +1,1 @@
+"""Patient cases: case sheets and case graphs, derived facts and data conflicts."""

@@ -1,0 +1,126 @@
+"""Facts the loader derives from stated ones, each recorded as a dvt:Derivation.
+
+- creatinine clearance by Cockcroft-Gault when only serum creatinine is given;
+- the episode age of decision rule 1 (days since diagnosis, else the longest
+  symptom duration of the legs with thrombus);
+- whether a dated event happened at all, when only its number of days is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, getcontext
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from dvtkg.cases.vocab import DVT
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    """One derived value: which key it stands for, for whom, how it was computed."""
+
+    key: str
+    subject: URIRef
+    value: Decimal | bool
+    method: str
+
+    def as_dict(self) -> dict[str, object]:
+        value: object = self.value if isinstance(self.value, bool) else float(self.value)
+        return {"key": self.key, "subject": str(self.subject), "value": value, "method": self.method}
+
+
+def _num(g: Graph, s: URIRef, p: URIRef) -> Decimal | None:
+    v = g.value(s, p)
+    if isinstance(v, Literal) and v.datatype in (XSD.decimal, XSD.integer):
+        return Decimal(str(v))
+    return None
+
+
+def _record(g: Graph, fact: DerivedFact, prop: URIRef) -> None:
+    base = str(fact.subject).rsplit("#", 1)[0]
+    node = URIRef(f"{base}#derived-{str(prop).rsplit('#', 1)[-1]}-{str(fact.subject).rsplit('#', 1)[-1]}")
+    g.add((node, RDF.type, DVT.Derivation))
+    g.add((node, DVT.derivedProperty, prop))
+    g.add((node, DVT.derivedFor, fact.subject))
+    g.add((node, DVT.derivationMethod, Literal(fact.method)))
+
+
+def cockcroft_gault(age: Decimal, weight_kg: Decimal, creatinine_mg_dl: Decimal, female: bool) -> Decimal:
+    """CrCl (mL/min) = (140 - age) x weight / (72 x serum creatinine), x 0.85 for women.
+
+    Not rounded: rounding could move a value across a threshold (29.96 -> 30.0).
+    """
+    getcontext().prec = 28
+    crcl = (Decimal(140) - age) * weight_kg / (Decimal(72) * creatinine_mg_dl)
+    if female:
+        crcl *= Decimal("0.85")
+    return max(crcl, Decimal(0))
+
+
+def derive_facts(g: Graph) -> list[DerivedFact]:
+    """Add the derived facts to the case graph (in place) and return them."""
+    facts: list[DerivedFact] = []
+    for patient in g.subjects(RDF.type, DVT.Patient):
+        facts += _derive_crcl(g, patient)
+        facts += _derive_episode(g, patient)
+    for days_prop, flag in ((DVT.intracranialEventDaysAgo, DVT.hadIntracranialEvent),
+                            (DVT.majorSurgeryDaysAgo, DVT.hadMajorSurgery),
+                            (DVT.majorGiBleedDaysAgo, DVT.hadMajorGiBleed)):
+        for subject in list(g.subjects(days_prop, None)):
+            _ensure_flag(g, subject, flag)
+    return facts
+
+
+def _ensure_flag(g: Graph, subject: URIRef, flag: URIRef) -> None:
+    if g.value(subject, flag) is None:
+        g.add((subject, flag, Literal(True)))
+
+
+def _derive_crcl(g: Graph, patient: URIRef) -> list[DerivedFact]:
+    if g.value(patient, DVT.crclMlMin) is not None:
+        return []
+    scr = _num(g, patient, DVT.serumCreatinineMgDl)
+    age = _num(g, patient, DVT.ageYears)
+    weight = _num(g, patient, DVT.weightKg)
+    sex = g.value(patient, DVT.sex)
+    if scr is None or age is None or weight is None or sex is None or str(sex) not in ("male", "female") or scr <= 0:
+        return []
+    female = str(sex) == "female"
+    crcl = cockcroft_gault(age, weight, scr, female)
+    method = (f"Cockcroft-Gault from serum creatinine: (140 - {age}) x {weight} kg / (72 x {scr} mg/dL)"
+              f"{' x 0.85 (female)' if female else ''} = {crcl:.1f} mL/min (actual body weight)")
+    g.add((patient, DVT.crclMlMin, Literal(crcl, datatype=XSD.decimal)))
+    fact = DerivedFact("labs.crclMlMin", patient, crcl, method)
+    _record(g, fact, DVT.crclMlMin)
+    return [fact]
+
+
+def _derive_episode(g: Graph, patient: URIRef) -> list[DerivedFact]:
+    if g.value(patient, DVT.episodeDaysAgo) is not None:
+        return []
+    days = _num(g, patient, DVT.vteDaysAgo)
+    if days is not None:
+        method = "decision rule 1: days since the VTE was diagnosed (course.vteDaysAgo)"
+    else:
+        limbs = [l for l in g.objects(patient, DVT.hasLimb) if g.value(l, DVT.hasThrombusIn) is not None]
+        durations = [_num(g, l, DVT.symptomDays) for l in limbs]
+        known = [d for d in durations if d is not None]
+        if not known:
+            return []
+        days = max(known)
+        if len(known) < len(durations):
+            # A leg's duration is unknown: the maximum is only a lower bound, which
+            # decides "more than 30 days" but never "30 days or fewer".
+            if days <= 30:
+                return []
+            method = ("decision rule 1: course.vteDaysAgo unknown; the longest known symptom duration of the legs "
+                      f"with thrombus is {days} days (at least), which is more than 30")
+        else:
+            method = ("decision rule 1: course.vteDaysAgo unknown, so the longest symptom duration of the legs "
+                      f"with thrombus (limbs.*.symptomDays) = {days} days")
+    g.add((patient, DVT.episodeDaysAgo, Literal(days, datatype=XSD.decimal)))
+    fact = DerivedFact("course.vteDaysAgo", patient, days, method)
+    _record(g, fact, DVT.episodeDaysAgo)
+    return [fact]

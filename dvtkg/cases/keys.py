@@ -1,0 +1,84 @@
+"""The case-sheet keys, read from the case module of the ontology (dvt:caseKey).
+
+The ontology is the single source of truth for which keys exist, what property each
+maps to, its kind (boolean, integer, number, enumeration, days-or-none), allowed
+values and plausible range. The loader and the report both use this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
+
+from dvtkg.cases.vocab import DVT
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One case-sheet key and the property it maps to."""
+
+    key: str                 # dotted, with {limb} for limb facts: limbs.{limb}.signs.cyanosis
+    prop: URIRef
+    limb_level: bool
+    kind: str                # boolean | integer | number | enumeration | days-or-none
+    allowed: tuple[str, ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    label: str = ""
+    flag_prop: URIRef | None = None   # for days-or-none: the had<Event> boolean
+
+
+@dataclass
+class KeyTable:
+    """All keys, by dotted key (limb keys relative to the limb object) and by property."""
+
+    patient: dict[str, KeySpec] = field(default_factory=dict)   # "labs.crclMlMin" -> spec
+    limb: dict[str, KeySpec] = field(default_factory=dict)      # "signs.cyanosis" -> spec
+    by_prop: dict[URIRef, KeySpec] = field(default_factory=dict)
+
+    def key_for(self, prop: URIRef) -> str | None:
+        spec = self.by_prop.get(prop)
+        return spec.key if spec else None
+
+
+LIMB_PREFIX = "limbs.{limb}."
+_STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
+
+
+def load_key_table(tbox: Graph) -> KeyTable:
+    """Build the key table from the ``dvt:caseKey`` annotations of the TBox."""
+    table = KeyTable()
+    flags: dict[str, URIRef] = {}
+    for prop, key in tbox.subject_objects(DVT.caseKey):
+        key = str(key)
+        kind = tbox.value(prop, DVT.valueKind)
+        if key in _STRUCTURAL or kind is None or str(kind) == "derived":
+            continue
+        kind = str(kind)
+        rng = tbox.value(prop, RDFS.range)
+        if kind == "days-or-none" and rng is not None and str(rng).endswith("boolean"):
+            flags[key] = prop
+            continue
+        allowed = tuple(sorted(str(v) for v in tbox.objects(prop, DVT.allowedValue)))
+        lo = tbox.value(prop, DVT.minValue)
+        hi = tbox.value(prop, DVT.maxValue)
+        spec = KeySpec(
+            key=key, prop=prop, limb_level=key.startswith(LIMB_PREFIX), kind=kind, allowed=allowed,
+            minimum=Decimal(str(lo)) if isinstance(lo, Literal) else None,
+            maximum=Decimal(str(hi)) if isinstance(hi, Literal) else None,
+            label=str(tbox.value(prop, RDFS.label) or key),
+        )
+        table.by_prop[prop] = spec
+    for prop, spec in list(table.by_prop.items()):
+        if spec.kind == "days-or-none" and spec.key in flags:
+            spec = KeySpec(**{**spec.__dict__, "flag_prop": flags[spec.key]})
+            table.by_prop[prop] = spec
+            table.by_prop[flags[spec.key]] = spec
+        if spec.limb_level:
+            table.limb[spec.key[len(LIMB_PREFIX):]] = spec
+        else:
+            table.patient[spec.key] = spec
+    return table

@@ -1,0 +1,1 @@
+"""Guidance: statuses, reasons, missing facts and conflicts, computed by SPARQL."""

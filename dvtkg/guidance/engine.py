@@ -1,0 +1,155 @@
+"""Run the guidance queries over knowledge + case + inferences; build the assessment graph.
+
+Pass 1 evaluates every criterion of every statement for its subject (the patient,
+or each limb) from the inferred types; the statuses follow from the criterion states.
+Pass 2 decides the guidance-dependent criteria (decision rules 2, 7, 8) from the
+pass-1 statuses and recomputes, until nothing changes. Conflicts and superseded
+statements are then read from the assessment graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from dvtkg.cases.vocab import DVT
+from dvtkg.guidance.knowledge import KnowledgeBase
+
+MAX_PASSES = 4
+
+
+@dataclass
+class CriterionState:
+    crit: URIRef
+    role: str
+    state: str
+    subject: URIRef | None
+    node: URIRef
+    second_pass: bool = False
+
+
+@dataclass
+class ResultRecord:
+    """The status of one statement for one subject, with its criterion states."""
+
+    node: URIRef
+    rec: URIRef
+    limb: URIRef | None
+    status: str = ""
+    states: list[CriterionState] = field(default_factory=list)
+
+
+@dataclass
+class ConflictRecord:
+    a: ResultRecord
+    b: ResultRecord
+    kind: str
+    actions: tuple[str, str]
+    stances: tuple[str, str]
+
+
+@dataclass
+class Evaluation:
+    assessment: Graph
+    results: list[ResultRecord]
+    conflicts: list[ConflictRecord]
+    superseded: list[tuple[URIRef, str, list[URIRef], list[URIRef]]]
+    dependent_types: Graph
+
+
+def _local(iri: URIRef) -> str:
+    s = str(iri)
+    return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, case_base: str) -> Evaluation:
+    """Compute every result, its status, the conflicts and the superseded statements."""
+    data = _union(kb.index, case, inferred)
+    assessment_iri = URIRef(f"{case_base}assessment")
+    results: dict[tuple[URIRef, URIRef | None], ResultRecord] = {}
+    for row in kb.query("guidance-criterion-states", data, patient=patient):
+        key = (row.rec, row.limb)
+        rec = results.get(key)
+        if rec is None:
+            suffix = _local(row.limb).replace("limb-", "") if row.limb is not None else "patient"
+            rec = ResultRecord(URIRef(f"{case_base}result-{_local(row.rec)}-{suffix}"), row.rec, row.limb)
+            results[key] = rec
+        info = kb.criteria.get(row.crit)
+        subject = (row.limb if info is not None and info.level == "limb" else patient)
+        node = URIRef(f"{rec.node}-{str(row.role)}-{_local(row.crit)}")
+        rec.states.append(CriterionState(row.crit, str(row.role), str(row.state), subject, node))
+
+    dependent_types = Graph()
+    ordered = sorted(results.values(), key=lambda r: (str(r.rec), str(r.limb or "")))
+    for _ in range(MAX_PASSES):
+        a = _assessment_graph(assessment_iri, patient, ordered)
+        statuses = {row.result: str(row.status) for row in kb.query("guidance-statuses", a)}
+        for r in ordered:
+            r.status = statuses[r.node]
+        a = _assessment_graph(assessment_iri, patient, ordered)
+        decided = {(row.crit, row.subject): str(row.state)
+                   for row in kb.query("guidance-dependent-criteria", _union(kb.index, a, case, inferred))}
+        changed = False
+        for r in ordered:
+            for cs in r.states:
+                new = decided.get((cs.crit, cs.subject))
+                if new is not None and new != cs.state:
+                    cs.state, cs.second_pass, changed = new, True, True
+        if not changed:
+            break
+    for (crit, subject), state in decided.items():
+        info = kb.criteria.get(crit)
+        if info is not None and state in ("met", "not-met"):
+            cls = URIRef(f"{DVT}{_local(crit)}{'Met' if state == 'met' else 'NotMet'}")
+            dependent_types.add((subject, RDF.type, cls))
+
+    a = _assessment_graph(assessment_iri, patient, ordered)
+    by_node = {r.node: r for r in ordered}
+    both = _union(kb.index, a)
+    conflicts: list[ConflictRecord] = []
+    cand_by_node = {c.node: c for c in kb.candidates.values()}
+    for row in kb.query("guidance-conflicts", both):
+        cand = cand_by_node[row.cand]
+        conflicts.append(ConflictRecord(by_node[row.r1], by_node[row.r2], cand.kind, (cand.action_a, cand.action_b),
+                                        (cand.stance_a, cand.stance_b)))
+    superseded: dict[URIRef, tuple[URIRef, str, list[URIRef], list[URIRef]]] = {}
+    for row in kb.query("guidance-superseded", both):
+        entry = superseded.setdefault(row.rec, (row.rec, str(row.status), [], []))
+        if row.replacement not in entry[2]:
+            entry[2].append(row.replacement)
+        if row.evidence is not None and row.evidence not in entry[3]:
+            entry[3].append(row.evidence)
+    return Evaluation(a, ordered, conflicts, list(superseded.values()), dependent_types)
+
+
+def _union(*graphs: Graph) -> Graph:
+    """A new graph holding the triples of all the given graphs (all small)."""
+    out = Graph()
+    for g in graphs:
+        out += g
+    return out
+
+
+def _assessment_graph(assessment: URIRef, patient: URIRef, results: list[ResultRecord]) -> Graph:
+    g = Graph()
+    g.add((assessment, RDF.type, DVT.Assessment))
+    g.add((assessment, DVT.assessedCase, patient))
+    for r in results:
+        g.add((assessment, DVT.hasResult, r.node))
+        g.add((r.node, RDF.type, DVT.GuidanceResult))
+        g.add((r.node, DVT.aboutStatement, r.rec))
+        g.add((r.node, DVT.aboutPatient, patient))
+        if r.limb is not None:
+            g.add((r.node, DVT.aboutLimb, r.limb))
+        if r.status:
+            g.add((r.node, DVT.status, Literal(r.status)))
+        for cs in r.states:
+            g.add((r.node, DVT.hasCriterionState, cs.node))
+            g.add((cs.node, RDF.type, DVT.CriterionState))
+            g.add((cs.node, DVT.ofCriterion, cs.crit))
+            g.add((cs.node, DVT.criterionRole, Literal(cs.role)))
+            g.add((cs.node, DVT.criterionState, Literal(cs.state)))
+            g.add((cs.node, DVT.stateSource, Literal("second pass over other results" if cs.second_pass else "reasoner")))
+    return g

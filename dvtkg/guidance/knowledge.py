@@ -1,0 +1,233 @@
+"""The knowledge base as the assessment engine uses it: loaded once, read-only.
+
+A ``KnowledgeBase`` holds the merged graph, the RDF/XML file the reasoner loads,
+the case-key table, the guidance queries, and the statement and criterion details
+the report shows. Create it once per process and pass it to every assessment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.query import ResultRow
+
+from dvtkg.cases.vocab import DVT, DVTV
+
+from dvtkg import paths
+from dvtkg.cases.keys import KeyTable, load_key_table
+from dvtkg.kb.build import load_knowledge, sources_hash
+from dvtkg.queryfiles import QueryFile, find_queries
+from dvtkg.reason import reasoner_tbox
+
+GROUP_ORDER = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "other")
+
+
+@dataclass
+class StatementInfo:
+    """What the report shows of one guidance statement."""
+
+    iri: URIRef
+    id: str
+    type: str
+    source: str
+    source_title: str
+    citation: str
+    doi: str
+    number: str
+    statement: str
+    population: str
+    direction: str
+    strength: str
+    certainty: str
+    coarse: str
+    check: str
+    certainty_check: str
+    currency: str
+    level: str
+    source_remark: str
+    curator_remark: str
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    groups: set[str] = field(default_factory=set)
+    links: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def group(self) -> str:
+        """The report group: what not to do for 'against', else the action's branch."""
+        if self.direction == "against":
+            return "what not to do"
+        for g in GROUP_ORDER:
+            if g in self.groups:
+                return g
+        return "other"
+
+    def link_labels(self, link: str) -> list[str]:
+        return sorted({label for _, label, _ in self.links.get(link, [])})
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    """A criterion's label, definition, level and deciding keys."""
+
+    iri: URIRef
+    label: str
+    definition: str
+    level: str
+    keys: tuple[str, ...]
+    borderline: URIRef | None
+
+
+@dataclass(frozen=True)
+class ConflictCandidate:
+    """Two current statements that disagree on overlapping actions, populations aside."""
+
+    a: URIRef
+    b: URIRef
+    kind: str
+    action_a: str
+    action_b: str
+    stance_a: str
+    stance_b: str
+
+    @property
+    def node(self) -> URIRef:
+        return URIRef(f"https://w3id.org/dvtkg/rec/conflict-candidate/{str(self.a).rsplit('/', 1)[-1]}--{str(self.b).rsplit('/', 1)[-1]}")
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+INDEX_PREDICATES = {
+    DVT.hasRequiredCriterion, DVT.hasExcludingCriterion, DVT.hasBlockingCriterion, DVT.hasCautionCriterion,
+    DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
+    DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
+    DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy,
+}
+
+
+def guidance_index(knowledge: Graph) -> Graph:
+    """The triples of the knowledge graph the guidance queries read, and no others.
+
+    The guidance queries run per case over this index plus the case; a small graph
+    keeps rdflib's joins fast (the whole knowledge graph made them ~50 times slower).
+    """
+    index = Graph()
+    for t in knowledge:
+        if t[1] in INDEX_PREDICATES or (t[1] == RDF.type and t[2] == DVT.GuidanceDependentCriterion):
+            index.add(t)
+    return index
+
+
+@dataclass
+class KnowledgeBase:
+    """The loaded knowledge: graph, reasoner input, key table, queries, details."""
+
+    root: Path
+    graph: Graph
+    owl_path: Path
+    keys: KeyTable
+    queries: dict[str, QueryFile]
+    statements: dict[URIRef, StatementInfo]
+    criteria: dict[URIRef, CriterionInfo]
+    version: str
+    segment_classes: dict[URIRef, URIRef] = field(default_factory=dict)
+    index: Graph = field(default_factory=Graph)
+    candidates: dict[tuple[URIRef, URIRef], "ConflictCandidate"] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> "KnowledgeBase":
+        """Load (building if needed) the knowledge base of the project at ``root``."""
+        root = (root or paths.project_root()).resolve()
+        graph = load_knowledge(root)
+        digest = sources_hash(root)
+        owl_path = paths.build_dir(root) / f"kb-{digest}-reasoner.owl"
+        if not owl_path.exists():
+            owl_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = owl_path.with_suffix(".owl.tmp")
+            tmp.write_bytes(reasoner_tbox(graph).serialize(format="xml").encode())
+            tmp.replace(owl_path)
+        queries = {q.id: q for q in find_queries(paths.queries_dir(root) / "guidance")}
+        version = (paths.version_file(root).read_text().strip() if paths.version_file(root).exists() else "unknown")
+        kb = cls(root, graph, owl_path, load_key_table(graph), queries, {}, {}, version)
+        kb.statements = kb._load_statements()
+        kb.criteria = kb._load_criteria()
+        kb.index = guidance_index(graph)
+        kb._derive_stances()
+        kb.segment_classes = {
+            seg: cls for seg, cls in graph.subject_objects(RDF.type)
+            if str(seg).startswith(f"{DVTV}vein-") and str(cls).startswith(str(DVT)) and cls != DVT.VeinSegment
+        }
+        return kb
+
+    def query(self, query_id: str, graph: Graph | None = None, **bindings: object) -> list[ResultRow]:
+        """Run a guidance query by id with bound parameters (never pasted into the text)."""
+        q = self.queries[query_id]
+        target = graph if graph is not None else self.graph
+        return list(target.query(q.text, initBindings=bindings or None))
+
+    def _load_statements(self) -> dict[URIRef, StatementInfo]:
+        out: dict[URIRef, StatementInfo] = {}
+        for row in self.query("guidance-statement-details"):
+            rec = row.rec
+            info = out.get(rec)
+            if info is None:
+                info = StatementInfo(
+                    iri=rec, id=_s(row.id), type=str(row.type).rsplit("#", 1)[-1], source=_s(row.sourceKey),
+                    source_title=_s(row.sourceTitle), citation=_s(row.citation), doi=_s(row.doi), number=_s(row.number),
+                    statement=_s(row.statement), population=_s(row.population), direction=_s(row.direction),
+                    strength=_s(row.strength), certainty=_s(row.certainty), coarse=_s(row.coarse), check=_s(row.check),
+                    certainty_check=_s(row.certaintyCheck), currency=_s(row.currency), level=_s(row.level),
+                    source_remark=_s(row.sourceRemark), curator_remark=_s(row.curatorRemark))
+                out[rec] = info
+            if row.action is not None and (str(row.action), _s(row.actionLabel)) not in info.actions:
+                info.actions.append((str(row.action), _s(row.actionLabel) or str(row.action).rsplit("#", 1)[-1]))
+            if row.group is not None:
+                info.groups.add(str(row.group))
+        for row in self.query("guidance-statement-links"):
+            info = out.get(row.rec)
+            if info is not None:
+                entry = (str(row.value), _s(row.label), _s(row.text))
+                if entry not in info.links[str(row.link)]:
+                    info.links[str(row.link)].append(entry)
+        return out
+
+    def _load_criteria(self) -> dict[URIRef, CriterionInfo]:
+        rows: dict[URIRef, dict[str, object]] = {}
+        for row in self.query("guidance-criterion-details"):
+            d = rows.setdefault(row.crit, {"label": _s(row.label), "definition": _s(row.definition),
+                                           "level": _s(row.level), "keys": [], "borderline": row.borderline})
+            if row.key is not None and str(row.key) not in d["keys"]:
+                d["keys"].append(str(row.key))  # type: ignore[union-attr]
+        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"])  # type: ignore[arg-type]
+                for c, d in rows.items()}
+
+    def _derive_stances(self) -> None:
+        """Add the knowledge-level stances and action overlaps to the index (computed once)."""
+        for row in self.query("guidance-stances", self.index):
+            node = URIRef(f"{row.rec}#stance-{str(row.stance)}-{str(row.action).rsplit('#', 1)[-1]}")
+            self.index.add((row.rec, DVT.takesStance, node))
+            self.index.add((node, DVT.stanceAction, row.action))
+            self.index.add((node, DVT.stanceDirection, Literal(str(row.stance))))
+        for row in self.query("guidance-action-overlaps", self.index):
+            self.index.add((row.a, DVT.overlapsAction, row.b))
+        for row in self.query("guidance-conflict-candidates", self.index):
+            pair = (row.rec1, row.rec2)
+            kind = str(row.kind)
+            current = self.candidates.get(pair)
+            if current is None or (current.kind == "strength" and kind == "direction"):
+                self.candidates[pair] = ConflictCandidate(row.rec1, row.rec2, kind, str(row.act1), str(row.act2),
+                                                          str(row.stance1), str(row.stance2))
+        for (a, b), cand in self.candidates.items():
+            node = cand.node
+            self.index.add((node, DVT.candidateFirst, a))
+            self.index.add((node, DVT.candidateSecond, b))
+
+    def statement_by_id(self, statement_id: str) -> StatementInfo | None:
+        for info in self.statements.values():
+            if info.id == statement_id:
+                return info
+        return None

@@ -1,0 +1,211 @@
+"""OWL classification of one case with HermiT through owlready2.
+
+A fresh owlready2 World per call (no shared reasoner state); the TBox is loaded
+from the built RDF/XML file, the case (asserted + derived facts + the closure
+axioms the contract allows) is added as its own ontology, and the inferred types of
+the patient and the limbs are returned as a separate graph, never mixed with the
+assertions.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import owlready2
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF
+
+from dvtkg.cases.vocab import DVT
+
+TBOX_IRI = "https://w3id.org/dvtkg/ontology"
+DVT_PREFIX = str(DVT)
+JAVA_MEMORY_MB = 1024
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A local closure stated for one list of the case, and why."""
+
+    subject: URIRef
+    prop: URIRef
+    members: tuple[URIRef, ...]
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"subject": str(self.subject), "property": str(self.prop),
+                "members": [str(m) for m in self.members], "reason": self.reason}
+
+
+@dataclass
+class Classification:
+    """The reasoner's result: inferred types per individual, or an inconsistency."""
+
+    inferred: Graph
+    consistent: bool = True
+    seconds: float = 0.0
+    closures: list[Closure] = field(default_factory=list)
+
+
+class ReasonerError(Exception):
+    """The reasoner could not run (Java missing, crash): exit code 2."""
+
+    exit_code = 2
+
+
+_LOGICAL_NS = (str(RDF), "http://www.w3.org/2000/01/rdf-schema#", str(OWL), "http://www.w3.org/2001/XMLSchema#")
+_TERM_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.Ontology,
+               OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.TransitiveProperty, OWL.SymmetricProperty,
+               OWL.Restriction, URIRef(str(RDF) + "List"), URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype")}
+
+
+def _tree(g: Graph, node: BNode, seen: set) -> None:
+    if node in seen:
+        return
+    seen.add(node)
+    for _, _, o in g.triples((node, None, None)):
+        if isinstance(o, BNode):
+            _tree(g, o, seen)
+
+
+def reasoner_tbox(knowledge: Graph) -> Graph:
+    """The part of the knowledge graph that classifying a case needs, free of nominals.
+
+    Realising every statement, source, grade and claim individual would cost the
+    reasoner seconds per case and cannot change a patient's or a limb's types, and
+    enumerated classes (owl:oneOf) slow HermiT down by an order of magnitude while no
+    criterion needs them: the reasoner gets the logical axioms (RDF, RDFS, OWL, XSD
+    vocabulary) without individuals, owl:oneOf classes or owl:AllDifferent.
+    """
+    drop: set = set()
+    for s, o in knowledge.subject_objects(RDF.type):
+        if o not in _TERM_TYPES:
+            drop.add(s)
+            if isinstance(s, BNode):
+                _tree(knowledge, s, drop)
+    for b in set(knowledge.subjects(OWL.oneOf, None)):
+        if isinstance(b, BNode):
+            _tree(knowledge, b, drop)
+    out = Graph()
+    for s, p, o in knowledge:
+        if s in drop or o in drop or not str(p).startswith(_LOGICAL_NS):
+            continue
+        out.add((s, p, o))
+    return out
+
+
+def vein_closures(case: Graph, unclosed: set[URIRef]) -> list[Closure]:
+    """Close the thrombus list of every imaged limb (case-sheet contract), except those withheld."""
+    closures = []
+    for limb in sorted(case.subjects(RDF.type, DVT.Limb)):
+        if limb in unclosed or case.value(limb, DVT.imagingIncomplete) == Literal(True):
+            continue
+        members = tuple(sorted(case.objects(limb, DVT.hasThrombusIn)))
+        closures.append(Closure(limb, DVT.hasThrombusIn, members,
+                                "case-sheet contract: the imaged vein segments of a limb given in the case are complete"))
+    return closures
+
+
+def _some(g: Graph, subject: URIRef, prop: URIRef, filler: URIRef) -> None:
+    r = BNode()
+    g.add((subject, RDF.type, r))
+    g.add((r, RDF.type, OWL.Restriction))
+    g.add((r, OWL.onProperty, prop))
+    g.add((r, OWL.someValuesFrom, filler))
+
+
+def _only(g: Graph, subject: URIRef, prop: URIRef, fillers: list[URIRef]) -> None:
+    r = BNode()
+    g.add((subject, RDF.type, r))
+    g.add((r, RDF.type, OWL.Restriction))
+    g.add((r, OWL.onProperty, prop))
+    if not fillers:
+        g.add((r, OWL.allValuesFrom, OWL.Nothing))
+    elif len(fillers) == 1:
+        g.add((r, OWL.allValuesFrom, fillers[0]))
+    else:
+        union, lst = BNode(), BNode()
+        Collection(g, lst, fillers)
+        g.add((union, RDF.type, OWL.Class))
+        g.add((union, OWL.unionOf, lst))
+        g.add((r, OWL.allValuesFrom, union))
+
+
+_REASONED_TYPES = (DVT.Patient, DVT.Limb)
+
+
+def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: dict[URIRef, URIRef],
+                        case_iri: str) -> Graph:
+    """The case as the reasoner sees it: facts of the patient and limbs, thrombus as classes.
+
+    A limb's thrombus in a segment becomes ``limb a (hasThrombusIn some <SegmentClass>)``
+    and a closure ``limb a (hasThrombusIn only (<class> or ...))``, which keeps the
+    reasoner free of nominals; laterality, codes and derivation records play no part in
+    any criterion and are left out.
+    """
+    g = Graph()
+    individuals = {s for t in _REASONED_TYPES for s in case.subjects(RDF.type, t)}
+    for s, p, o in case:
+        if s not in individuals or p in (DVT.hasThrombusIn, DVT.laterality, DVT.hasCodedDiagnosis):
+            continue
+        if p == RDF.type and o not in _REASONED_TYPES:
+            continue
+        g.add((s, p, o))
+    for s in individuals:
+        g.add((s, RDF.type, OWL.NamedIndividual))
+    for limb, seg in case.subject_objects(DVT.hasThrombusIn):
+        if limb in individuals and seg in segment_classes:
+            _some(g, limb, DVT.hasThrombusIn, segment_classes[seg])
+    for c in closures:
+        _only(g, c.subject, c.prop, sorted({segment_classes[m] for m in c.members if m in segment_classes}))
+    onto = URIRef(case_iri)
+    g.add((onto, RDF.type, OWL.Ontology))
+    g.add((onto, OWL.imports, URIRef(TBOX_IRI)))
+    return g
+
+
+def classify(tbox_owl: Path, case: Graph, closures: list[Closure], case_iri: str,
+             segment_classes: dict[URIRef, URIRef], java_memory_mb: int = JAVA_MEMORY_MB) -> Classification:
+    """Classify the case's patient and limbs against the TBox with HermiT."""
+    import time
+
+    start = time.perf_counter()
+    owlready2.reasoning.JAVA_MEMORY = java_memory_mb
+    data = reasoner_case_graph(case, closures, segment_classes, case_iri).serialize(format="xml").encode()
+    with tempfile.TemporaryDirectory(prefix="dvtkg-reason-") as tmp:
+        old_tmp = os.environ.get("TMPDIR")
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = None
+        try:
+            world = owlready2.World()
+            tbox = world.get_ontology(TBOX_IRI).load(fileobj=open(tbox_owl, "rb"))
+            onto = world.get_ontology(case_iri).load(fileobj=io.BytesIO(data))
+            try:
+                with onto:
+                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+            except owlready2.OwlReadyInconsistentOntologyError:
+                return Classification(Graph(), consistent=False, seconds=time.perf_counter() - start, closures=closures)
+            except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
+                raise ReasonerError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
+            inferred = Graph()
+            subjects = set(case.subjects(RDF.type, DVT.Patient)) | set(case.subjects(RDF.type, DVT.Limb))
+            for iri in subjects:
+                ind = world[str(iri)]
+                if ind is None:
+                    continue
+                for cls in ind.INDIRECT_is_a:
+                    cls_iri = getattr(cls, "iri", None)
+                    if isinstance(cls_iri, str) and cls_iri.startswith(DVT_PREFIX):
+                        inferred.add((iri, RDF.type, URIRef(cls_iri)))
+            world.close()
+        finally:
+            if old_tmp is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = old_tmp
+            tempfile.tempdir = None
+    return Classification(inferred, consistent=True, seconds=time.perf_counter() - start, closures=closures)
