@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES: list[str] = [
     "dvtkg.commands.kb",
+    "dvtkg.commands.assess",
 ]
 
 EXIT_OK = 0

@@ -155,17 +155,34 @@ def test_build_writes_merged_outputs_owlready_loads_offline(tmp_path):
 def test_load_knowledge_cache_follows_source_content(tmp_path):
     home = copy_project(tmp_path)
     first = kb_build.load_knowledge(home)
-    assert kb_build.load_knowledge(home) is first  # parsed once per process
     assert (REC["AHA11-T1"], RDF.type, DVT.Recommendation) in first
+    caches = list((home / "build").glob("kb-*.ttl"))
+    assert len(caches) == 1 and kb_build.sources_hash(home) in caches[0].name
+    # unchanged sources: the on-disk cache is read (a marker put into it shows up), into a new graph
+    with caches[0].open("a", encoding="utf-8") as fh:
+        fh.write('\n<https://w3id.org/dvtkg/rec/AHA11-T1> <http://www.w3.org/2000/01/rdf-schema#comment> "from the cache" .\n')
+    again = kb_build.load_knowledge(home)
+    assert again is not first, "no in-process memo: every call returns a new graph"
+    assert any(str(o) == "from the cache" for o in again.objects(REC["AHA11-T1"], RDFS.comment))
+    # changed sources: merged afresh, and the stale cache replaced
     target = home / "ontology" / "guidelines" / "aha-2011.ttl"
     target.write_text(
         target.read_text(encoding="utf-8") + '\nrec:AHA11-T1 dvt:curatorRemark "cache test" .\n', encoding="utf-8"
     )
     second = kb_build.load_knowledge(home)
-    assert second is not first
     assert any(str(o) == "cache test" for o in second.objects(REC["AHA11-T1"], DVT.curatorRemark))
+    assert not any(str(o) == "from the cache" for o in second.objects(REC["AHA11-T1"], RDFS.comment))
     caches = list((home / "build").glob("kb-*.ttl"))
     assert len(caches) == 1 and kb_build.sources_hash(home) in caches[0].name
+
+
+def test_load_knowledge_returns_independent_graphs(tmp_path):
+    home = copy_project(tmp_path)
+    first = kb_build.load_knowledge(home)
+    n = len(first)
+    first.add((REC["AHA11-T1"], RDFS.comment, URIRef("https://example.org/changed-by-a-caller")))
+    second = kb_build.load_knowledge(home)
+    assert len(second) == n, "a caller's change to its graph must not leak into the next load"
 
 
 def test_version_mismatch_fails_clearly(tmp_path):

@@ -1,7 +1,8 @@
 """The knowledge base: merge the ontology sources, cache the merged graph, report on it.
 
 - :func:`dvtkg.kb.build.load_knowledge` returns the merged knowledge graph (rdflib),
-  cached on disk by a content hash of the sources and in memory per process.
+  cached on disk by a content hash of the sources (a new graph on every call; no
+  in-process memo).
 - :func:`dvtkg.kb.build.build` writes ``build/dvtkg.ttl`` and ``build/dvtkg.owl``
   (``dvtkg.kb.build`` is the module; the function is not re-exported here).
 - :mod:`dvtkg.kb.stats` counts statements; :mod:`dvtkg.kb.show` describes one.

@@ -27,7 +27,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,7 +338,6 @@ def build(root: Path | None = None) -> BuildResult:
     _atomic_write(out / MERGED_TTL, ttl)
     _atomic_write(out / MERGED_OWL, owl)
     _write_cache(root, digest, ttl)
-    _remember(root, digest, graph)
     return BuildResult(
         ttl=out / MERGED_TTL,
         owl=out / MERGED_OWL,
@@ -383,45 +381,25 @@ def check_owlready(owl_path: Path) -> int:
 
 # ---------------------------------------------------------------- loading
 
-_MEMO: dict[tuple[str, str], Graph] = {}
-_LOCK = threading.Lock()
-
-
-def _remember(root: Path, digest: str, graph: Graph) -> None:
-    with _LOCK:
-        for key in [k for k in _MEMO if k[0] == str(root)]:
-            del _MEMO[key]
-        _MEMO[(str(root), digest)] = graph
-
-
 def load_knowledge(root: Path | None = None) -> Graph:
-    """The merged knowledge graph.
+    """The merged knowledge graph, a new :class:`~rdflib.Graph` on every call.
 
-    Read from ``build/kb-<hash>.ttl`` when the sources are unchanged (hash of their
-    content), else merged from the sources in memory (and the cache written). Within
-    one process the graph is parsed once per source state and the same object is
-    returned: treat it as read-only (copy it, or combine it with a case graph in a
-    Dataset or ReadOnlyGraphAggregate, rather than adding triples to it).
+    Read from ``build/kb-<hash>.ttl`` when the sources are unchanged (a hash of their
+    content), else merged from the sources (and that cache written). Nothing is kept
+    between calls: the caller owns the graph it gets, and a caller that needs it
+    several times loads it once and passes it on.
     """
     root = (root or paths.project_root()).resolve()
     files = source_files(root)
     digest = sources_hash(root, files)
-    key = (str(root), digest)
-    with _LOCK:
-        cached = _MEMO.get(key)
-    if cached is not None:
-        return cached
     cache = paths.build_dir(root) / f"{CACHE_PREFIX}{digest}.ttl"
-    graph = None
     if cache.exists():
         try:
-            graph = Graph(bind_namespaces="core").parse(cache, format="turtle")
+            return Graph(bind_namespaces="core").parse(cache, format="turtle")
         except Exception:
-            graph = None  # a damaged cache is rebuilt
-    if graph is None:
-        graph = merge_sources(root)
-        _write_cache(root, digest, _serialize(graph, "turtle"))
-    _remember(root, digest, graph)
+            pass  # a damaged cache is rebuilt
+    graph = merge_sources(root)
+    _write_cache(root, digest, _serialize(graph, "turtle"))
     return graph
 
 

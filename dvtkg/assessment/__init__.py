@@ -1,0 +1,1 @@
+"""From a case to an assessment: the pipeline, its result model and its explanations."""

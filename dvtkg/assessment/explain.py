@@ -1,0 +1,123 @@
+"""Turn evaluated results into explained guidance items (because, blocked by, missing)."""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+
+from dvtkg.assessment.facts import CaseFacts
+from dvtkg.assessment.model import GuidanceItem
+from dvtkg.guidance.engine import CriterionState, Evaluation, ResultRecord
+from dvtkg.guidance.knowledge import KnowledgeBase
+
+CURRENT_TYPES = ("Recommendation", "DrugLabelStatement")
+
+
+def _side(limb: URIRef | None) -> str | None:
+    if limb is None or str(limb).endswith("NoLimbDescribed"):
+        return None
+    return str(limb).rsplit("limb-", 1)[-1]
+
+
+def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None) -> str:
+    info = kb.criteria.get(crit)
+    if info is None:
+        return ""
+    shown = []
+    for template in info.keys:
+        for key in facts.expand(template, side):
+            value = facts.value(key)
+            if value is not None:
+                shown.append(f"{key} = {value}")
+    shown = list(dict.fromkeys(shown))
+    if len(shown) > 4:
+        # Many deciding facts (a composite criterion): show those that hold something,
+        # not the long list of stated negatives.
+        telling = [f for f in shown if not f.endswith((" = false", " = none", " = normal", " = no thrombus on imaging"))]
+        shown = telling[:6] + ([f"... {len(shown) - len(telling[:6])} more stated"] if len(shown) > len(telling[:6]) else [])
+    return f" ({'; '.join(shown)})" if shown else ""
+
+
+def _label(kb: KnowledgeBase, crit: URIRef) -> str:
+    info = kb.criteria.get(crit)
+    return info.label if info else str(crit).rsplit("/", 1)[-1]
+
+
+def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: str | None,
+                 by_rec: dict[tuple[URIRef, str | None], ResultRecord], depth: int = 0) -> list[str]:
+    """The case-sheet keys whose values would decide an unknown criterion."""
+    info = kb.criteria.get(cs.crit)
+    if info is None:
+        return []
+    keys: list[str] = []
+    candidates: list[str] = []
+    for template in info.keys:
+        for key in facts.expand(template, side if info.level == "limb" else None):
+            candidates.append(key)
+            if facts.value(key) is None:
+                keys.append(key)
+    for dep in kb.graph.objects(cs.crit, URIRef("https://w3id.org/dvtkg/ontology#metWhenApplies")):
+        if depth > 2:
+            break
+        for (rec, s), r in by_rec.items():
+            if rec == dep and (s == side or s is None) and r.status == "indeterminate":
+                for dcs in r.states:
+                    if dcs.role in ("required", "excluding", "blocking") and dcs.state in ("unknown", "conflict"):
+                        keys += missing_keys(kb, facts, dcs, s, by_rec, depth + 1)
+    if facts.value("labs.crclMlMin") is not None:
+        # CrCl is known (stated or derived): the inputs of its derivation decide nothing more.
+        keys = [k for k in keys if k != "labs.serumCreatinineMgDl"]
+        candidates = [k for k in candidates if k != "labs.serumCreatinineMgDl"]
+    return list(dict.fromkeys(keys or candidates))
+
+
+def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[GuidanceItem], list[GuidanceItem]]:
+    """(current statements' items, superseded statements' items), each result explained."""
+    by_rec = {(r.rec, _side(r.limb)): r for r in ev.results}
+    current, old = [], []
+    for r in ev.results:
+        info = kb.statements.get(r.rec)
+        if info is None:
+            continue
+        side = _side(r.limb)
+        item = GuidanceItem(
+            id=info.id, status=r.status, source=info.source, direction=info.direction, strength=info.strength,
+            certainty=info.certainty, check=info.check, statement=info.statement, limb=side, type=info.type,
+            level=info.level, coarse_strength=info.coarse, group=info.group, source_title=info.source_title,
+            citation=info.citation, doi=info.doi, number_in_source=info.number, population=info.population,
+            certainty_check=info.certainty_check, phases=info.link_labels("phase"),
+            actions=[label for _, label in info.actions], shown_with=info.link_labels("shownWith"),
+            source_remark=info.source_remark, curator_remark=info.curator_remark,
+            decision_rules=info.link_labels("rule"))
+        for cs in r.states:
+            label = _label(kb, cs.crit)
+            text = label + _facts_text(kb, facts, cs.crit, side)
+            if cs.state == "conflict":
+                text += " [contradictory facts: treated as unknown]"
+            unknown = cs.state in ("unknown", "conflict")
+            if cs.role == "required":
+                if r.status in ("applies", "blocked", "indeterminate") and cs.state == "met":
+                    item.because.append(f"meets: {text}")
+                elif r.status == "not-applicable" and cs.state == "not-met":
+                    item.because.append(f"does not meet: {text}")
+            elif cs.role == "excluding":
+                if r.status in ("applies", "blocked") and cs.state == "not-met":
+                    item.because.append(f"not excluded: {label}{_facts_text(kb, facts, cs.crit, side)}")
+                elif r.status == "not-applicable" and cs.state == "met":
+                    item.because.append(f"excluded by: {text}")
+            elif cs.role == "blocking":
+                if cs.state == "met":
+                    item.blocked_by.append(text)
+            elif cs.role == "caution":
+                if cs.state == "met":
+                    item.cautions.append(text)
+                    binfo = kb.criteria.get(cs.crit)
+                    if binfo is not None and binfo.borderline is not None and facts.in_class(binfo.borderline):
+                        item.borderline.append(f"{label}: within the loosely stated edge of the window")
+                elif unknown:
+                    item.cautions_unknown.append(label)
+            if r.status == "indeterminate" and unknown and cs.role in ("required", "excluding", "blocking"):
+                item.because.append(f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else ""))
+                item.missing += missing_keys(kb, facts, cs, side, by_rec)
+        item.missing = list(dict.fromkeys(item.missing))
+        (current if info.currency == "current" else old).append(item)
+    return current, old

@@ -1,0 +1,206 @@
+"""The case-assessment pipeline: parse, validate, reason, query, report.
+
+``Assessor`` holds the loaded knowledge base and assesses any number of cases;
+``assess()`` is the one-call form. Every stage is timed; a case that violates the
+contract raises ``CaseValidationError`` (exit code 1) before any assessment is made.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from dvtkg import paths
+from dvtkg.assessment.explain import explain
+from dvtkg.assessment.facts import CaseFacts
+from dvtkg.assessment.model import Assessment
+from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
+from dvtkg.cases.derive import derive_facts
+from dvtkg.cases.errors import CaseValidationError
+from dvtkg.cases.load import LoadedCase, load_case
+from dvtkg.cases.validate_case import validate_case
+from dvtkg.cases.vocab import DVT, case_ns
+from dvtkg.guidance.engine import evaluate
+from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.reason import Classification, classify, vein_closures
+
+STAGES = ("parse", "validate", "reason", "query", "report")
+FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
+               "provoking", "course", "setting", "medications", "limbs.left", "limbs.right")
+
+
+@dataclass
+class Timings:
+    seconds: dict[str, float] = field(default_factory=lambda: {s: 0.0 for s in STAGES})
+
+    def add(self, stage: str, start: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] += now - start
+        return now
+
+
+def _group_triples(g: Graph, patient: URIRef, keys, group: str) -> list[tuple]:
+    """The asserted fact triples of one top-level key group (used to explain an inconsistency)."""
+    if group.startswith("limbs."):
+        side = group.split(".")[1]
+        limbs = [l for l in g.objects(patient, DVT.hasLimb) if str(g.value(l, DVT.laterality) or "").endswith("/" + side)]
+        return [t for l in limbs for t in g.triples((l, None, None))
+                if t[1] not in (RDF.type, DVT.laterality, DVT.limbOf)]
+    props = {spec.prop for spec in keys.patient.values() if spec.key == group or spec.key.startswith(group + ".")}
+    props |= {spec.flag_prop for spec in keys.patient.values()
+              if spec.flag_prop is not None and (spec.key == group or spec.key.startswith(group + "."))}
+    return [t for t in g.triples((patient, None, None)) if t[1] in props]
+
+
+class Assessor:
+    """Assesses cases against one loaded knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None) -> None:
+        self.kb = kb or KnowledgeBase.load(root)
+        shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
+        self.case_shapes = Graph().parse(shapes_path, format="turtle")
+
+    def load(self, case: str | Path | dict[str, Any] | Graph, timings: Timings | None = None) -> LoadedCase:
+        """Parse and validate a case; raise CaseValidationError listing every violation."""
+        timings = timings or Timings()
+        start = time.perf_counter()
+        loaded = load_case(case, self.kb.keys)
+        start = timings.add("parse", start)
+        violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
+        timings.add("validate", start)
+        if violations:
+            raise CaseValidationError(loaded.source, sorted(set(violations), key=lambda v: (v.key, v.rule)))
+        return loaded
+
+    def assess(self, case: str | Path | dict[str, Any] | Graph) -> Assessment:
+        """Assess one case: every current statement's status, explained."""
+        timings = Timings()
+        loaded = self.load(case, timings)
+        start = time.perf_counter()
+        g = loaded.graph
+        derived = derive_facts(g)
+        outcome = check_data_conflicts(g)
+        conflicts = list(outcome.conflicts)
+        closures = vein_closures(g, outcome.unclosed_limbs)
+        case_iri = str(case_ns(loaded.case_id))[:-1]
+        start = timings.add("parse", start)
+        result = classify(self.kb.owl_path, g, closures, case_iri, self.kb.segment_classes)
+        if not result.consistent:
+            result, culprit = self._explain_inconsistency(g, loaded.patient, closures, case_iri)
+            conflicts.append(culprit)
+        start = timings.add("reason", start)
+        ev = evaluate(self.kb, g, result.inferred, loaded.patient, str(case_ns(loaded.case_id)))
+        start = timings.add("query", start)
+        inferred = result.inferred + ev.dependent_types
+        facts = CaseFacts(g, loaded.patient, self.kb.keys, inferred)
+        current, old = explain(self.kb, ev, facts)
+        assessment = Assessment(
+            case=loaded.case_id, source=loaded.source,
+            classifications=self._classifications(inferred, facts),
+            recommendations=sorted(current, key=lambda i: (i.id, i.limb or "")),
+            conflicts=self._conflicts(ev, current),
+            superseded=self._superseded(ev, old),
+            data_conflicts=[c.as_dict() for c in conflicts],
+            derived=[d.as_dict() for d in derived],
+            closures=[c.as_dict() for c in result.closures],
+            engine={},
+            graph=ev.assessment + g + inferred,
+        )
+        timings.add("report", start)
+        assessment.engine = {
+            "reasoner": "HermiT (owlready2 0.51), one fresh World per case",
+            "knowledgeVersion": self.kb.version,
+            "queries": sorted(q for q in self.kb.queries if q.startswith("guidance-")),
+            "reasonerSeconds": round(result.seconds, 3),
+            "stageSeconds": {k: round(v, 4) for k, v in timings.seconds.items()},
+            "unknownIsNotFalse": True,
+        }
+        return assessment
+
+    def _explain_inconsistency(self, g: Graph, patient: URIRef, closures, case_iri: str
+                               ) -> tuple[Classification, DataConflict]:
+        """Find the fact groups whose removal restores consistency; assess without them."""
+        involved: list[str] = []
+        for group in FACT_GROUPS:
+            triples = _group_triples(g, patient, self.kb.keys, group)
+            if not triples:
+                continue
+            trial = Graph()
+            trial += g
+            for t in triples:
+                trial.remove(t)
+            if classify(self.kb.owl_path, trial, closures, case_iri, self.kb.segment_classes).consistent:
+                involved.append(group)
+        for group in involved:
+            for t in _group_triples(g, patient, self.kb.keys, group):
+                g.remove(t)
+        result = classify(self.kb.owl_path, g, closures, case_iri, self.kb.segment_classes)
+        message = ("the case is logically inconsistent with the ontology (OWL reasoner); "
+                   + (f"facts involved: {', '.join(involved)} - treated as unknown" if involved
+                      else "no single group of facts explains it; nothing was classified"))
+        if not result.consistent:
+            result = Classification(Graph(), consistent=False, closures=closures)
+        return result, DataConflict(involved or ["case"], message)
+
+    def _classifications(self, inferred: Graph, facts: CaseFacts) -> dict[str, Any]:
+        def met(subject: URIRef | None) -> list[str]:
+            if subject is None:
+                return []
+            labels = []
+            for cls in inferred.objects(subject, RDF.type):
+                name = str(cls).rsplit("#", 1)[-1]
+                if name.endswith("Met") and not name.endswith("NotMet"):
+                    crit = URIRef(f"https://w3id.org/dvtkg/criterion/{name[:-3]}")
+                    info = self.kb.criteria.get(crit)
+                    labels.append(info.label if info else name[:-3])
+            return sorted(labels)
+        return {"patient": met(facts.patient),
+                "limbs": {side: met(facts.limb(side)) for side in facts.sides()}}
+
+    def _conflicts(self, ev, current) -> list[dict[str, Any]]:
+        out = []
+        for c in ev.conflicts:
+            a, b = self.kb.statements[c.a.rec], self.kb.statements[c.b.rec]
+            limb = next((str(r.limb).rsplit("limb-", 1)[-1] for r in (c.a, c.b) if r.limb is not None), None)
+            act = {self._action_label(x) for x in c.actions}
+            if c.kind == "direction":
+                why = (f"{a.id} ({a.source}, {a.strength or 'ungraded'}) is {c.stances[0]} {self._action_label(c.actions[0])}; "
+                       f"{b.id} ({b.source}, {b.strength or 'ungraded'}) is {c.stances[1]} {self._action_label(c.actions[1])}")
+            else:
+                why = (f"both are {c.stances[0]} {' / '.join(sorted(act))}, but {a.id} is {a.coarse or 'ungraded'} "
+                       f"({a.source} {a.strength}) and {b.id} is {b.coarse or 'ungraded'} ({b.source} {b.strength})")
+            statuses = f" [{a.id}: {c.a.status}, {b.id}: {c.b.status}]"
+            out.append({"between": [a.id, b.id], "kind": c.kind, "limb": limb,
+                        "explanation": why + (f" (on the {limb} limb)" if limb else "") + statuses})
+        return sorted(out, key=lambda d: (d["kind"] != "direction", d["limb"] or "", d["between"]))
+
+    def _action_label(self, iri: str) -> str:
+        label = self.kb.graph.value(URIRef(iri), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        return str(label) if label is not None else iri.rsplit("#", 1)[-1]
+
+    def _superseded(self, ev, old) -> list[dict[str, Any]]:
+        items = {(i.id): i for i in old}
+        out = []
+        for rec, status, replaced, evidence in ev.superseded:
+            info = self.kb.statements[rec]
+            ev_texts = []
+            for e in evidence:
+                text = self.kb.graph.value(e, DVT.resultText)
+                label = self.kb.graph.value(e, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+                ev_texts.append(f"{label or e}: {text}" if text else str(label or e))
+            out.append({"id": info.id, "status": status, "statement": info.statement, "source": info.source,
+                        "strength": info.strength, "certainty": info.certainty, "check": info.check,
+                        "replacedBy": sorted(self.kb.statements[r].id if r in self.kb.statements else str(r) for r in replaced),
+                        "evidence": ev_texts,
+                        "because": items[info.id].because if info.id in items else []})
+        return sorted(out, key=lambda d: d["id"])
+
+
+def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None) -> Assessment:
+    """Assess one case (path, '-', case-sheet dict or case graph). Loads the knowledge base if not given."""
+    return Assessor(kb).assess(case)

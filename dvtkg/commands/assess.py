@@ -1,0 +1,45 @@
+"""``dvtkg assess CASE [--format text|json|ttl]``: assess one case and print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dvtkg.cases.errors import CaseInputError, CaseValidationError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("assess", help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
+                              description="Assess a patient case against the knowledge base: for every current statement, "
+                                          "applies / blocked / indeterminate / not-applicable, explained.")
+    p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
+    p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
+    p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dvtkg.assessment.pipeline import Assessor
+    from dvtkg.reason import ReasonerError
+
+    try:
+        assessment = Assessor().assess(args.case)
+    except CaseValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (CaseInputError, ReasonerError) as exc:
+        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "ttl":
+        from dvtkg.report.turtle import render_turtle
+
+        text = render_turtle(assessment)
+    else:
+        from dvtkg.report.text import render_text
+
+        text = render_text(assessment, show_reasons=not args.no_reasons)
+    sys.stdout.write(text)
+    return 0

@@ -1,0 +1,17 @@
+"""The assessment as RDF: the case, the inferred types and the results, one graph."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from dvtkg.assessment.model import Assessment
+
+
+def render_turtle(a: Assessment) -> str:
+    g = Graph()
+    g += a.graph
+    g.bind("dvt", "https://w3id.org/dvtkg/ontology#")
+    g.bind("dvtv", "https://w3id.org/dvtkg/value/")
+    g.bind("dvtc", "https://w3id.org/dvtkg/criterion/")
+    g.bind("rec", "https://w3id.org/dvtkg/rec/")
+    return g.serialize(format="turtle")
