@@ -22,6 +22,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: list[str] = [
     "dvtkg.commands.kb",
     "dvtkg.commands.assess",
+    "dvtkg.commands.case",
 ]
 
 EXIT_OK = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from dvtkg.cases.vocab import DVT
 TBOX_IRI = "https://w3id.org/dvtkg/ontology"
 DVT_PREFIX = str(DVT)
 JAVA_MEMORY_MB = 1024
+# Bump when reasoner_tbox() or reasoner_case_graph() changes: names the cached reasoner file.
+REASONER_INPUT_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ class ReasonerError(Exception):
 _LOGICAL_NS = (str(RDF), "http://www.w3.org/2000/01/rdf-schema#", str(OWL), "http://www.w3.org/2001/XMLSchema#")
 _TERM_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.Ontology,
                OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.TransitiveProperty, OWL.SymmetricProperty,
-               OWL.Restriction, URIRef(str(RDF) + "List"), URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype")}
+               OWL.Restriction, OWL.AllDisjointClasses, URIRef(str(RDF) + "List"),
+               URIRef("http://www.w3.org/2000/01/rdf-schema#Datatype")}
 
 
 def _tree(g: Graph, node: BNode, seen: set) -> None:
@@ -157,6 +161,14 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
         g.add((s, p, o))
     for s in individuals:
         g.add((s, RDF.type, OWL.NamedIndividual))
+    # OWL makes no unique-name assumption: say that the two legs are two, so that
+    # "every limb of the patient ..." follows from both legs (at most two, case.ttl).
+    limbs = sorted(s for s in individuals if (s, RDF.type, DVT.Limb) in case)
+    if len(limbs) > 1:
+        node, lst = BNode(), BNode()
+        Collection(g, lst, limbs)
+        g.add((node, RDF.type, OWL.AllDifferent))
+        g.add((node, OWL.distinctMembers, lst))
     for limb, seg in case.subject_objects(DVT.hasThrombusIn):
         if limb in individuals and seg in segment_classes:
             _some(g, limb, DVT.hasThrombusIn, segment_classes[seg])
@@ -168,44 +180,62 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
     return g
 
 
-def classify(tbox_owl: Path, case: Graph, closures: list[Closure], case_iri: str,
-             segment_classes: dict[URIRef, URIRef], java_memory_mb: int = JAVA_MEMORY_MB) -> Classification:
-    """Classify the case's patient and limbs against the TBox with HermiT."""
-    import time
+def _run_hermit(tbox_owl: Path, ontologies: list[tuple[str, bytes]], subjects: list[list[URIRef]],
+                java_memory_mb: int) -> list[Graph] | None:
+    """One fresh World: the TBox plus the given case ontologies, classified by HermiT.
 
-    start = time.perf_counter()
+    Returns the inferred types per case (same order), or None if the whole is inconsistent.
+    """
     owlready2.reasoning.JAVA_MEMORY = java_memory_mb
-    data = reasoner_case_graph(case, closures, segment_classes, case_iri).serialize(format="xml").encode()
     with tempfile.TemporaryDirectory(prefix="dvtkg-reason-") as tmp:
         old_tmp = os.environ.get("TMPDIR")
         os.environ["TMPDIR"] = tmp
         tempfile.tempdir = None
+        world = owlready2.World()
         try:
-            world = owlready2.World()
-            tbox = world.get_ontology(TBOX_IRI).load(fileobj=open(tbox_owl, "rb"))
-            onto = world.get_ontology(case_iri).load(fileobj=io.BytesIO(data))
+            with open(tbox_owl, "rb") as fh:
+                world.get_ontology(TBOX_IRI).load(fileobj=fh)
+            ontos = [world.get_ontology(iri).load(fileobj=io.BytesIO(data)) for iri, data in ontologies]
             try:
-                with onto:
+                with ontos[0]:
                     owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
             except owlready2.OwlReadyInconsistentOntologyError:
-                return Classification(Graph(), consistent=False, seconds=time.perf_counter() - start, closures=closures)
+                return None
             except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
                 raise ReasonerError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
-            inferred = Graph()
-            subjects = set(case.subjects(RDF.type, DVT.Patient)) | set(case.subjects(RDF.type, DVT.Limb))
-            for iri in subjects:
-                ind = world[str(iri)]
-                if ind is None:
-                    continue
-                for cls in ind.INDIRECT_is_a:
-                    cls_iri = getattr(cls, "iri", None)
-                    if isinstance(cls_iri, str) and cls_iri.startswith(DVT_PREFIX):
-                        inferred.add((iri, RDF.type, URIRef(cls_iri)))
-            world.close()
+            out = []
+            for subs in subjects:
+                inferred = Graph()
+                for iri in subs:
+                    ind = world[str(iri)]
+                    if ind is None:
+                        continue
+                    for cls in ind.INDIRECT_is_a:
+                        cls_iri = getattr(cls, "iri", None)
+                        if isinstance(cls_iri, str) and cls_iri.startswith(DVT_PREFIX):
+                            inferred.add((iri, RDF.type, URIRef(cls_iri)))
+                out.append(inferred)
+            return out
         finally:
+            world.close()
             if old_tmp is None:
                 os.environ.pop("TMPDIR", None)
             else:
                 os.environ["TMPDIR"] = old_tmp
             tempfile.tempdir = None
-    return Classification(inferred, consistent=True, seconds=time.perf_counter() - start, closures=closures)
+
+
+def _subjects(case: Graph) -> list[URIRef]:
+    return sorted(set(case.subjects(RDF.type, DVT.Patient)) | set(case.subjects(RDF.type, DVT.Limb)))
+
+
+def classify(tbox_owl: Path, case: Graph, closures: list[Closure], case_iri: str,
+             segment_classes: dict[URIRef, URIRef], java_memory_mb: int = JAVA_MEMORY_MB) -> Classification:
+    """Classify one case's patient and limbs against the TBox with HermiT (fresh World)."""
+    start = time.perf_counter()
+    data = reasoner_case_graph(case, closures, segment_classes, case_iri).serialize(format="xml").encode()
+    found = _run_hermit(tbox_owl, [(case_iri, data)], [_subjects(case)], java_memory_mb)
+    seconds = time.perf_counter() - start
+    if found is None:
+        return Classification(Graph(), consistent=False, seconds=seconds, closures=closures)
+    return Classification(found[0], consistent=True, seconds=seconds, closures=closures)

@@ -118,6 +118,6 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             if r.status == "indeterminate" and unknown and cs.role in ("required", "excluding", "blocking"):
                 item.because.append(f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else ""))
                 item.missing += missing_keys(kb, facts, cs, side, by_rec)
-        item.missing = list(dict.fromkeys(item.missing))
+        item.missing = sorted(dict.fromkeys(item.missing))
         (current if info.currency == "current" else old).append(item)
     return current, old

@@ -66,61 +66,61 @@ def _local(iri: URIRef) -> str:
 
 def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, case_base: str) -> Evaluation:
     """Compute every result, its status, the conflicts and the superseded statements."""
-    data = _union(kb.index, case, inferred)
     assessment_iri = URIRef(f"{case_base}assessment")
-    results: dict[tuple[URIRef, URIRef | None], ResultRecord] = {}
-    for row in kb.query("guidance-criterion-states", data, patient=patient):
-        key = (row.rec, row.limb)
-        rec = results.get(key)
-        if rec is None:
-            suffix = _local(row.limb).replace("limb-", "") if row.limb is not None else "patient"
-            rec = ResultRecord(URIRef(f"{case_base}result-{_local(row.rec)}-{suffix}"), row.rec, row.limb)
-            results[key] = rec
-        info = kb.criteria.get(row.crit)
-        subject = (row.limb if info is not None and info.level == "limb" else patient)
-        node = URIRef(f"{rec.node}-{str(row.role)}-{_local(row.crit)}")
-        rec.states.append(CriterionState(row.crit, str(row.role), str(row.state), subject, node))
+    q = {name: kb.queries[name].text for name in kb.queries}
+    with kb.store.case(case, inferred) as view:
+        results: dict[tuple[URIRef, URIRef | None], ResultRecord] = {}
+        for row in view.query(q["guidance-criterion-states"], patient=patient):
+            key = (row.rec, row.limb)
+            rec = results.get(key)
+            if rec is None:
+                suffix = _local(row.limb).replace("limb-", "") if row.limb is not None else "patient"
+                rec = ResultRecord(URIRef(f"{case_base}result-{_local(row.rec)}-{suffix}"), row.rec, row.limb)
+                results[key] = rec
+            info = kb.criteria.get(row.crit)
+            subject = (row.limb if info is not None and info.level == "limb" else patient)
+            node = URIRef(f"{rec.node}-{str(row.role)}-{_local(row.crit)}")
+            rec.states.append(CriterionState(row.crit, str(row.role), str(row.state), subject, node))
 
-    dependent_types = Graph()
-    ordered = sorted(results.values(), key=lambda r: (str(r.rec), str(r.limb or "")))
-    for _ in range(MAX_PASSES):
-        a = _assessment_graph(assessment_iri, patient, ordered)
-        statuses = {row.result: str(row.status) for row in kb.query("guidance-statuses", a)}
-        for r in ordered:
-            r.status = statuses[r.node]
-        a = _assessment_graph(assessment_iri, patient, ordered)
-        decided = {(row.crit, row.subject): str(row.state)
-                   for row in kb.query("guidance-dependent-criteria", _union(kb.index, a, case, inferred))}
-        changed = False
-        for r in ordered:
-            for cs in r.states:
-                new = decided.get((cs.crit, cs.subject))
-                if new is not None and new != cs.state:
-                    cs.state, cs.second_pass, changed = new, True, True
-        if not changed:
-            break
-    for (crit, subject), state in decided.items():
-        info = kb.criteria.get(crit)
-        if info is not None and state in ("met", "not-met"):
-            cls = URIRef(f"{DVT}{_local(crit)}{'Met' if state == 'met' else 'NotMet'}")
-            dependent_types.add((subject, RDF.type, cls))
+        dependent_types = Graph()
+        decided: dict[tuple[URIRef, URIRef], str] = {}
+        ordered = sorted(results.values(), key=lambda r: (str(r.rec), str(r.limb or "")))
+        for _ in range(MAX_PASSES):
+            with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
+                statuses = {row.result: str(row.status) for row in view.query(q["guidance-statuses"])}
+            for r in ordered:
+                r.status = statuses[r.node]
+            with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
+                decided = {(row.crit, row.subject): str(row.state) for row in view.query(q["guidance-dependent-criteria"])}
+            changed = False
+            for r in ordered:
+                for cs in r.states:
+                    new = decided.get((cs.crit, cs.subject))
+                    if new is not None and new != cs.state:
+                        cs.state, cs.second_pass, changed = new, True, True
+            if not changed:
+                break
+        for (crit, subject), state in decided.items():
+            if crit in kb.criteria and state in ("met", "not-met"):
+                cls = URIRef(f"{DVT}{_local(crit)}{'Met' if state == 'met' else 'NotMet'}")
+                dependent_types.add((subject, RDF.type, cls))
 
-    a = _assessment_graph(assessment_iri, patient, ordered)
-    by_node = {r.node: r for r in ordered}
-    both = _union(kb.index, a)
-    conflicts: list[ConflictRecord] = []
-    cand_by_node = {c.node: c for c in kb.candidates.values()}
-    for row in kb.query("guidance-conflicts", both):
-        cand = cand_by_node[row.cand]
-        conflicts.append(ConflictRecord(by_node[row.r1], by_node[row.r2], cand.kind, (cand.action_a, cand.action_b),
-                                        (cand.stance_a, cand.stance_b)))
-    superseded: dict[URIRef, tuple[URIRef, str, list[URIRef], list[URIRef]]] = {}
-    for row in kb.query("guidance-superseded", both):
-        entry = superseded.setdefault(row.rec, (row.rec, str(row.status), [], []))
-        if row.replacement not in entry[2]:
-            entry[2].append(row.replacement)
-        if row.evidence is not None and row.evidence not in entry[3]:
-            entry[3].append(row.evidence)
+        a = _assessment_graph(assessment_iri, patient, ordered)
+        by_node = {r.node: r for r in ordered}
+        cand_by_node = {c.node: c for c in kb.candidates.values()}
+        conflicts: list[ConflictRecord] = []
+        superseded: dict[URIRef, tuple[URIRef, str, list[URIRef], list[URIRef]]] = {}
+        with view.scratch(a):
+            for row in view.query(q["guidance-conflicts"]):
+                cand = cand_by_node[row.cand]
+                conflicts.append(ConflictRecord(by_node[row.r1], by_node[row.r2], cand.kind,
+                                                (cand.action_a, cand.action_b), (cand.stance_a, cand.stance_b)))
+            for row in view.query(q["guidance-superseded"]):
+                entry = superseded.setdefault(row.rec, (row.rec, str(row.status), [], []))
+                if row.replacement not in entry[2]:
+                    entry[2].append(row.replacement)
+                if row.evidence is not None and row.evidence not in entry[3]:
+                    entry[3].append(row.evidence)
     return Evaluation(a, ordered, conflicts, list(superseded.values()), dependent_types)
 
 

@@ -21,7 +21,8 @@ from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
 from dvtkg.kb.build import load_knowledge, sources_hash
 from dvtkg.queryfiles import QueryFile, find_queries
-from dvtkg.reason import reasoner_tbox
+from dvtkg.guidance.store import GuidanceStore
+from dvtkg.reason import REASONER_INPUT_VERSION, reasoner_tbox
 
 GROUP_ORDER = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "other")
 
@@ -137,6 +138,7 @@ class KnowledgeBase:
     segment_classes: dict[URIRef, URIRef] = field(default_factory=dict)
     index: Graph = field(default_factory=Graph)
     candidates: dict[tuple[URIRef, URIRef], "ConflictCandidate"] = field(default_factory=dict)
+    store: GuidanceStore | None = None
 
     @classmethod
     def load(cls, root: Path | None = None) -> "KnowledgeBase":
@@ -144,7 +146,7 @@ class KnowledgeBase:
         root = (root or paths.project_root()).resolve()
         graph = load_knowledge(root)
         digest = sources_hash(root)
-        owl_path = paths.build_dir(root) / f"kb-{digest}-reasoner.owl"
+        owl_path = paths.build_dir(root) / f"kb-{digest}-reasoner-v{REASONER_INPUT_VERSION}.owl"
         if not owl_path.exists():
             owl_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = owl_path.with_suffix(".owl.tmp")
@@ -157,6 +159,7 @@ class KnowledgeBase:
         kb.criteria = kb._load_criteria()
         kb.index = guidance_index(graph)
         kb._derive_stances()
+        kb.store = GuidanceStore(kb.index)
         kb.segment_classes = {
             seg: cls for seg, cls in graph.subject_objects(RDF.type)
             if str(seg).startswith(f"{DVTV}vein-") and str(cls).startswith(str(DVT)) and cls != DVT.VeinSegment
@@ -214,7 +217,9 @@ class KnowledgeBase:
             self.index.add((node, DVT.stanceDirection, Literal(str(row.stance))))
         for row in self.query("guidance-action-overlaps", self.index):
             self.index.add((row.a, DVT.overlapsAction, row.b))
-        for row in self.query("guidance-conflict-candidates", self.index):
+        rows = sorted(self.query("guidance-conflict-candidates", self.index),
+                      key=lambda r: (str(r.rec1), str(r.rec2), str(r.kind), str(r.act1), str(r.act2)))
+        for row in rows:
             pair = (row.rec1, row.rec2)
             kind = str(row.kind)
             current = self.candidates.get(pair)

@@ -1,0 +1,68 @@
+"""``dvtkg case convert`` and ``dvtkg case validate``: case sheets and case graphs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dvtkg.cases.errors import CaseInputError, CaseValidationError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("case", help="convert or validate a patient case")
+    sub = p.add_subparsers(dest="case_command", metavar="SUBCOMMAND")
+    c = sub.add_parser("convert", help="write a case sheet as a case graph (Turtle or JSON-LD in the project vocabulary)")
+    c.add_argument("case", help="a case sheet (.json) or case graph (.ttl, .jsonld), or - for stdin")
+    c.add_argument("--format", choices=("ttl", "jsonld"), default="ttl")
+    c.set_defaults(func=convert)
+    v = sub.add_parser("validate", help="check a case against the case-sheet contract (exit 1 with the violations)")
+    v.add_argument("case")
+    v.set_defaults(func=validate)
+
+
+def _load(path: str):
+    from dvtkg.cases.load import load_case
+    from dvtkg.cases.validate_case import validate_case
+    from dvtkg.guidance.knowledge import KnowledgeBase
+    from dvtkg import paths
+    from rdflib import Graph
+
+    kb = KnowledgeBase.load()
+    loaded = load_case(path, kb.keys)
+    shapes = Graph().parse(paths.shapes_dir(kb.root) / "case.ttl", format="turtle")
+    violations = list(loaded.violations) + validate_case(loaded.graph, shapes, kb.keys)
+    if violations:
+        raise CaseValidationError(loaded.source, violations)
+    return kb, loaded
+
+
+def convert(args: argparse.Namespace) -> int:
+    try:
+        kb, loaded = _load(args.case)
+    except CaseValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except CaseInputError as exc:
+        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        return 2
+    g = loaded.graph
+    if args.format == "ttl":
+        sys.stdout.write(g.serialize(format="turtle"))
+    else:
+        context = json.loads((kb.root / "ontology" / "context" / "case.jsonld").read_text())["@context"]
+        sys.stdout.write(g.serialize(format="json-ld", context=context, indent=2) + "\n")
+    return 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    try:
+        _, loaded = _load(args.case)
+    except CaseValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except CaseInputError as exc:
+        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{loaded.source}: conforms to the case-sheet contract")
+    return 0
