@@ -12,6 +12,8 @@ PY      := $(VENV)/bin/python
 DVTKG   := $(VENV)/bin/dvtkg
 STAMP   := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
+BENCH_CASES ?= 200
+SEED_CASE   := examples/cases/seed-massive-bilateral-dvt.json
 
 # the build inputs: every ontology file, the catalog, the version, the build code; the
 # directories too, so that removing a file also rebuilds
@@ -62,13 +64,11 @@ pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
 
 test: java build validate qc pytest ## build + validate + qc + pytest
 
-demo: build validate $(STAMP) ## the main job: build, validate, statistics, one statement shown
-	$(DVTKG) kb stats
-	@echo
-	$(DVTKG) kb show AHA11-T1
+demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
+	$(DVTKG) assess $(SEED_CASE)
 
-bench: $(STAMP) ## benchmarks (placeholder)
-	@echo "bench: not yet implemented" >&2; exit 1
+bench: build $(STAMP) ## stage timings (median, p90) and cases/s on the examples and BENCH_CASES generated cases
+	$(PY) -m dvtkg.bench --cases $(BENCH_CASES)
 
 docs: $(STAMP) ## generated documentation (placeholder)
 	@echo "docs: not yet implemented" >&2; exit 1

@@ -53,6 +53,7 @@ class StatementInfo:
     curator_remark: str
     actions: list[tuple[str, str]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
+    excluded_groups: set[str] = field(default_factory=set)
     links: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -60,6 +61,10 @@ class StatementInfo:
         """The report group: what not to do for 'against', else the action's branch."""
         if self.direction == "against":
             return "what not to do"
+        # "anticoagulation alone rather than thrombus removal" is a thrombus-removal decision
+        for g in GROUP_ORDER:
+            if g in self.excluded_groups:
+                return g
         for g in GROUP_ORDER:
             if g in self.groups:
                 return g
@@ -106,7 +111,7 @@ INDEX_PREDICATES = {
     DVT.hasRequiredCriterion, DVT.hasExcludingCriterion, DVT.hasBlockingCriterion, DVT.hasCautionCriterion,
     DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
     DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
-    DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy,
+    DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy, DCTERMS.source,
 }
 
 
@@ -190,6 +195,8 @@ class KnowledgeBase:
                 info.actions.append((str(row.action), _s(row.actionLabel) or str(row.action).rsplit("#", 1)[-1]))
             if row.group is not None:
                 info.groups.add(str(row.group))
+            if row.excludedGroup is not None:
+                info.excluded_groups.add(str(row.excludedGroup))
         for row in self.query("guidance-statement-links"):
             info = out.get(row.rec)
             if info is not None:
