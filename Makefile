@@ -79,3 +79,13 @@ clean: ## remove build/ and Python caches (keeps .venv)
 
 distclean: clean ## also remove .venv
 	rm -rf $(VENV) *.egg-info
+
+# `make release VERSION=x.y.z [TAG=1]`: stamp a release with dvtkg/kb/release.py (docs/curating.md).
+# VERSION and TAG are read only from the command line (never from the environment).
+release_arg = $(if $(filter command line,$(origin $(1))),$($(1)),)
+.PHONY: release
+release: $(STAMP) ## stamp a release: make release VERSION=x.y.z (VERSION, ontology/dvt.ttl, CHANGELOG.md; TAG=1 also commits and tags vx.y.z)
+	@if [[ -z "$(call release_arg,VERSION)" ]]; then \
+	  echo "usage: make release VERSION=x.y.z [TAG=1]" >&2; exit 2; fi
+	$(PY) -m dvtkg.kb.release $(call release_arg,VERSION) $(if $(filter 1 yes true,$(call release_arg,TAG)),--tag,)
+	$(PY) -m dvtkg.kb.build

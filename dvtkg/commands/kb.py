@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("id", metavar="ID", help="statement ID, e.g. AHA11-T1")
     p.set_defaults(func=cmd_show)
 
+    importlib.import_module("dvtkg.commands.kb_curation").register_kb(sub)  # kb conflicts, superseded, diff
+
 
 def _optional_module(name: str, purpose: str):
     try:
