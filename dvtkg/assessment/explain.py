@@ -85,7 +85,9 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             level=info.level, coarse_strength=info.coarse, group=info.group, source_title=info.source_title,
             citation=info.citation, doi=info.doi, number_in_source=info.number, population=info.population,
             certainty_check=info.certainty_check, phases=info.link_labels("phase"),
-            actions=[label for _, label in info.actions], shown_with=info.link_labels("shownWith"),
+            actions=[label for _, label in info.actions],
+            shown_with=[f"{label}{_facts_text(kb, facts, URIRef(value), side) or ' (not stated)'}"
+                        for value, label, _ in info.links.get("shownWith", [])],
             source_remark=info.source_remark, curator_remark=info.curator_remark,
             decision_rules=info.link_labels("rule"))
         for cs in r.states:

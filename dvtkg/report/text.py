@@ -75,6 +75,8 @@ def render_text(a: Assessment, show_reasons: bool = True) -> str:
                 out += _wrap("caution (relative contraindication, needs a clinician's decision): " + "; ".join(i.cautions), "      ! ")
             for b in i.borderline:
                 out += _wrap("borderline: " + b, "      ! ")
+            if i.shown_with:
+                out += _wrap("for the clinician to weigh (does not decide it): " + "; ".join(i.shown_with), "      i ")
             if show_reasons and i.because:
                 out += _wrap("because " + "; ".join(i.because), "      - ")
 
@@ -97,6 +99,8 @@ def render_text(a: Assessment, show_reasons: bool = True) -> str:
         out += _wrap(_head(i), "  ? ")
         out += _wrap(i.statement, "      ")
         out += _wrap("to decide, give: " + ", ".join(i.missing), "      > ")
+        if i.shown_with:
+            out += _wrap("for the clinician to weigh (does not decide it): " + "; ".join(i.shown_with), "      i ")
     questions: dict[str, int] = {}
     for i in undecided:
         for k in i.missing:
