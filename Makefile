@@ -21,7 +21,7 @@ KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontolo
               $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
 KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
 
-.PHONY: help install java build validate qc pytest test demo bench docs clean distclean
+.PHONY: help install java build validate qc pytest test demo bench docs chromium clean distclean
 
 help: ## list the targets
 	@echo "dvtkg make targets:"
@@ -62,7 +62,7 @@ qc: $(STAMP) ## curation gate: every queries/qc/*.rq must return no rows (dvtkg 
 pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: java build validate qc pytest ## build + validate + qc + pytest
+test: java build validate qc chromium pytest ## build + validate + qc + pytest (installs chromium first for the browser test)
 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)
@@ -70,8 +70,31 @@ demo: build validate $(STAMP) ## the main job: assess the seed case (massive bil
 bench: build $(STAMP) ## stage timings (median, p90) and cases/s on the examples and BENCH_CASES generated cases
 	$(PY) -m dvtkg.bench --cases $(BENCH_CASES)
 
-docs: $(STAMP) ## generated documentation (placeholder)
-	@echo "docs: not yet implemented" >&2; exit 1
+DOCS_OUT := build/docs
+
+docs: build $(STAMP) ## generate the documentation site into build/docs/ (static HTML, relative links: open build/docs/index.html)
+	$(DVTKG) docs build --out $(DOCS_OUT)
+
+# Debian's chromium, for tests/test_docs_browser.py (headless, file:// pages). Installed with
+# apt-get when /usr/bin/chromium is missing (about 115 MB, ~20 s here); CHROMIUM=/path uses another
+# binary. Without root or sudo it only warns (the browser tests are then skipped), unless CI is set.
+chromium: ## install Debian's chromium for the headless browser test when /usr/bin/chromium is missing
+	@if [[ -n "$${CHROMIUM:-}" && -x "$${CHROMIUM:-}" ]]; then \
+	  echo "chromium: $${CHROMIUM} (from CHROMIUM)"; \
+	elif [[ -x /usr/bin/chromium ]]; then \
+	  echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null | head -n 1)"; \
+	else \
+	  if [[ $$(id -u) -eq 0 ]]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	  else sudo="-"; fi; \
+	  if [[ "$$sudo" == "-" ]] || ! command -v apt-get >/dev/null 2>&1; then \
+	    msg="chromium is missing and cannot be installed here (needs apt-get as root): run \
+	'apt-get update && apt-get install -y --no-install-recommends chromium' as root, or set CHROMIUM=/path/to/chromium"; \
+	    if [[ -n "$${CI:-}" ]]; then echo "error: $$msg" >&2; exit 1; fi; \
+	    echo "warning: $$msg; the browser tests will be skipped" >&2; exit 0; fi; \
+	  echo "installing Debian's chromium (apt-get)"; \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
 
 clean: ## remove build/ and Python caches (keeps .venv)
 	rm -rf build .pytest_cache

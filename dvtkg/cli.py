@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.kb",
     "dvtkg.commands.assess",
     "dvtkg.commands.case",
+    "dvtkg.commands.docs",
 ]
 
 EXIT_OK = 0

@@ -1,0 +1,1299 @@
+"""Generate the static documentation site (``dvtkg docs build``) from the merged knowledge.
+
+The site, written to ``build/docs/`` by default:
+
+- ``index.html``: the guidelines (and product labels) with their statement counts;
+- ``guidelines/<KEY>.html``: one page per source document, listing its statements;
+- ``rec/<ID>.html``: one page per guidance statement: the statement, its source with
+  citation and DOI link, the native grade as a badge with the scheme's meaning, the
+  direction, the check status, the criteria in plain words by role, the conflicts, the
+  superseded chain and the supporting trials;
+- ``term/<prefix>-<name>.html``: one page per ontology term (label, definition,
+  hierarchy, where it is used);
+- ``grading.html``: the grading schemes side by side; ``terms.html``: every term.
+
+Every link between pages is relative, so the site opens from ``file://``. The data
+comes from the graph :func:`dvtkg.kb.build.load_knowledge` returns (SPARQL for the
+listings, rdflib for the details) and, for the conflicts, from
+:class:`dvtkg.guidance.knowledge.KnowledgeBase` and :func:`dvtkg.kb.conflicts.analyse`
+(pairs whose populations HermiT finds can meet); without the reasoner the pages show
+the knowledge-level candidate pairs, labelled as such.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+
+from dvtkg import paths
+from dvtkg.docs.html import STYLE_CSS, STYLE_PATH, Linker, attr, esc, frame
+
+DVT = Namespace("https://w3id.org/dvtkg/ontology#")
+DVTC = Namespace("https://w3id.org/dvtkg/criterion/")
+DVTV = Namespace("https://w3id.org/dvtkg/value/")
+GRADE = Namespace("https://w3id.org/dvtkg/grade/")
+REC = Namespace("https://w3id.org/dvtkg/rec/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+
+#: the project's namespaces: a named node in one of these gets a page
+OWN_PREFIXES = [("dvt", DVT), ("dvtc", DVTC), ("dvtv", DVTV), ("grade", GRADE), ("rec", REC)]
+OTHER_PREFIXES = [("owl", OWL), ("rdfs", RDFS), ("rdf", RDF), ("skos", SKOS), ("xsd", XSD),
+                  ("dcterms", DCTERMS), ("prov", PROV), ("fabio", FABIO)]
+
+NONE_CELL = '<span class="muted">-</span>'
+MARKER = ".dvtkg-docs"  # marks an output directory as this generator's (so it may be replaced)
+
+#: criterion roles in page order: property, heading, what the role does
+CRITERION_ROLES = [
+    (DVT.hasRequiredCriterion, "required", "Required",
+     "All must be met; one not met makes the statement not applicable, one unknown makes it indeterminate."),
+    (DVT.hasExcludingCriterion, "excluding", "Excluding",
+     "Population exclusions: one met makes the statement not applicable."),
+    (DVT.hasBlockingCriterion, "blocking", "Blocking",
+     "Absolute contraindications: one met blocks the statement (it is shown as blocked, naming the criterion)."),
+    (DVT.hasCautionCriterion, "caution", "Caution",
+     "Relative contraindications: shown beside the statement when met; they never block it."),
+    (DVT.shownWith, "shown-with", "Shown with",
+     "Facts displayed beside the result; they do not decide it."),
+]
+
+#: grading schemes whose strength digit and quality letter are shown as one grade (ACCP "1B")
+COMBINED_SCHEMES = {GRADE["scheme-accp"]}
+
+#: predicates not listed under "where it is used" when both ends are named (the hierarchy shows them)
+HIERARCHY_PREDICATES = {RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.isDefinedBy, SKOS.inScheme,
+                        SKOS.topConceptOf, SKOS.hasTopConcept, SKOS.broader, SKOS.narrower}
+
+#: predicates a term page shows in its own sections, not in the "other facts" table
+SHOWN_ELSEWHERE = HIERARCHY_PREDICATES | {RDFS.label, SKOS.definition, SKOS.prefLabel, RDFS.domain, RDFS.range,
+                                          OWL.inverseOf, OWL.equivalentClass}
+
+Q_STATEMENTS = """
+PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?rec ?id ?source ?type WHERE {
+  ?rec dvt:statementText ?text ; rdfs:label ?id ; dcterms:source ?source ; a ?type .
+  ?type rdfs:subClassOf* dvt:GuidanceStatement .
+}
+"""
+
+Q_SOURCES = """
+PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?src ?type WHERE {
+  VALUES ?type { dvt:GuidelineDocument dvt:ProductLabel }
+  ?src a ?type .
+}
+"""
+
+Q_GRADE_LEVELS = """
+PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?scheme ?level ?kind WHERE {
+  ?scheme a skos:ConceptScheme .
+  ?level skos:inScheme ?scheme .
+  OPTIONAL { ?level a ?kind . FILTER (?kind IN (dvt:StrengthLevel, dvt:CertaintyLevel, dvt:CoarseStrength)) }
+}
+"""
+
+
+class DocsError(Exception):
+    """The site cannot be written (an expected error, exit code 2)."""
+
+    exit_code = 2
+
+
+# ---------------------------------------------------------------- conflicts
+
+
+@dataclass(frozen=True)
+class ConflictPair:
+    a: URIRef
+    b: URIRef
+    kind: str
+    action_a: str
+    action_b: str
+    stance_a: str
+    stance_b: str
+    same_limb: bool
+
+
+@dataclass
+class ConflictInfo:
+    """The conflict pairs shown, and whether their populations were checked."""
+
+    checked: bool
+    pairs: list[ConflictPair]
+    candidates: int
+    note: str
+
+    @property
+    def heading(self) -> str:
+        return "Conflicts" if self.checked else "Candidate conflicts (populations not checked)"
+
+    def of(self, stmt: URIRef) -> list[tuple[ConflictPair, bool]]:
+        """(pair, whether ``stmt`` is its first member) for every pair ``stmt`` is in."""
+        return [(p, p.a == stmt) for p in self.pairs if stmt in (p.a, p.b)]
+
+
+def load_conflicts(kb, use_reasoner: bool = True) -> ConflictInfo:
+    """Satisfiable pairs from :mod:`dvtkg.kb.conflicts` when it can run, else the candidates."""
+    candidates = kb.candidates
+    reason = "the reasoner was not asked (--no-reasoner)"
+    if use_reasoner:
+        try:
+            from dvtkg.kb import conflicts as kc
+
+            report = kc.analyse(kb)
+            pairs = [ConflictPair(c.a, c.b, c.kind, str(c.action_a), str(c.action_b), str(c.stance_a),
+                                  str(c.stance_b), bool(c.same_limb)) for c in report.conflicts]
+            how = "cached reasoner verdicts" if getattr(report, "cached", False) else "HermiT"
+            note = (f"{len(pairs)} of the {report.candidates} candidate pairs can apply to the same patient "
+                    f"(on the same limb when both are limb-level); decided by {how} "
+                    "(dvtkg kb conflicts). The others' populations cannot meet.")
+            return ConflictInfo(True, pairs, report.candidates, note)
+        except ImportError:
+            reason = "dvtkg.kb.conflicts is not available"
+        except Exception as exc:  # the reasoner failed (no Java, a crash): fall back, and say so
+            reason = f"the population check failed ({type(exc).__name__}: {str(exc).strip()[:200]})"
+            print(f"dvtkg docs: warning: {reason}; showing candidate conflicts", file=sys.stderr)
+    pairs = []
+    for (a, b), c in sorted(candidates.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+        la = kb.statements[a].level if a in kb.statements else ""
+        lb = kb.statements[b].level if b in kb.statements else ""
+        pairs.append(ConflictPair(a, b, c.kind, c.action_a, c.action_b, c.stance_a, c.stance_b,
+                                  la == "limb" and lb == "limb"))
+    note = (f"{len(pairs)} knowledge-level candidate pairs: current statements whose stances on overlapping "
+            f"actions differ. Populations were not checked ({reason}), so some pairs may never meet in a patient.")
+    return ConflictInfo(False, pairs, len(pairs), note)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def local_name(node: object) -> str:
+    s = str(node)
+    for sep in ("#", "/"):
+        if sep in s:
+            s = s.rsplit(sep, 1)[1]
+    return s
+
+
+def natural_key(text: str) -> list:
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text)]
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "_"
+
+
+def _sorted(nodes, key=str) -> list:
+    return sorted(nodes, key=key)
+
+
+def doi_url(doi: str) -> str:
+    d = str(doi).strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if d.lower().startswith(prefix):
+            d = d[len(prefix):]
+    return f"https://doi.org/{d}"
+
+
+@dataclass
+class SiteResult:
+    out: Path
+    pages: list[str]
+    seconds: float
+    conflicts: ConflictInfo
+    problems: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the site
+
+
+class Site:
+    """Everything the pages need, computed once from the graph; ``render()`` returns path -> HTML."""
+
+    def __init__(self, graph: Graph, *, version: str, conflicts: ConflictInfo, root: Path | None = None):
+        self.g = graph
+        self.version = version
+        self.conflicts = conflicts
+        self.root = root
+        self.page_of: dict[URIRef, str] = {}
+        self._labels: dict[object, str] = {}
+
+        # statements and their sources (SPARQL)
+        self.stmt_type: dict[URIRef, URIRef] = {}
+        self.stmt_id: dict[URIRef, str] = {}
+        self.stmt_source: dict[URIRef, URIRef] = {}
+        types_of: dict[URIRef, set[URIRef]] = defaultdict(set)
+        for row in graph.query(Q_STATEMENTS):
+            self.stmt_id[row.rec] = str(row.id)
+            self.stmt_source.setdefault(row.rec, row.source)
+            types_of[row.rec].add(row.type)
+        for rec, types in types_of.items():
+            specific = [t for t in types if t != DVT.GuidanceStatement] or list(types)
+            self.stmt_type[rec] = sorted(specific, key=str)[0]
+        self.statements = sorted(self.stmt_id, key=lambda r: natural_key(self.stmt_id[r]))
+        self.source_type: dict[URIRef, URIRef] = {}
+        for row in graph.query(Q_SOURCES):
+            self.source_type.setdefault(row.src, row.type)
+        for src in self.stmt_source.values():
+            self.source_type.setdefault(src, DVT.SourceDocument)
+        self.by_source: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for rec in self.statements:
+            self.by_source[self.stmt_source[rec]].append(rec)
+
+        # grading schemes (SPARQL)
+        self.scheme_levels: dict[URIRef, dict[URIRef, URIRef | None]] = defaultdict(dict)
+        for row in graph.query(Q_GRADE_LEVELS):
+            kinds = self.scheme_levels[row.scheme]
+            if kinds.get(row.level) is None:
+                kinds[row.level] = row.kind
+        self.level_order = self._grade_file_order()
+
+        # pages: statements, sources, the rest of the project's named nodes are terms
+        used: set[str] = set()
+
+        def claim(prefix_dir: str, name: str) -> str:
+            base, n = _safe(name), 1
+            path = f"{prefix_dir}/{base}.html"
+            while path.lower() in used:  # never two files differing only in case
+                n += 1
+                path = f"{prefix_dir}/{base}-{n}.html"
+            used.add(path.lower())
+            return path
+
+        for rec in self.statements:
+            self.page_of[rec] = claim("rec", self.stmt_id[rec])
+        for src in sorted(self.source_type, key=lambda s: natural_key(self.label(s))):
+            self.page_of[src] = claim("guidelines", self.label(src))
+        self.terms: list[URIRef] = []
+        candidates = set(graph.subjects(RDF.type, None)) | set(graph.subjects(RDFS.label, None))
+        for node in sorted((n for n in candidates if isinstance(n, URIRef)), key=str):
+            if node in self.page_of:
+                continue
+            prefix = self._own_prefix(node)
+            if prefix is None:
+                continue
+            name = str(node)[len(str(dict(OWN_PREFIXES)[prefix])):]
+            if not name:
+                continue
+            self.page_of[node] = claim("term", f"{prefix}-{name}")
+            self.terms.append(node)
+        self.terms.sort(key=lambda t: (self.label(t).lower(), str(t)))
+        self.criterion_classes = {o for p in (DVT.meetsClass, DVT.notMeetsClass, DVT.borderlineClass)
+                                  for o in graph.objects(None, p)}
+        self.uses = self._build_uses()
+        self.modules = self._module_files()
+
+    # ---------------------------------------------------------- naming
+
+    @staticmethod
+    def _own_prefix(node: object) -> str | None:
+        s = str(node)
+        for prefix, ns in OWN_PREFIXES:
+            if s.startswith(str(ns)):
+                return prefix
+        return None
+
+    def curie(self, node: object) -> str:
+        s = str(node)
+        for prefix, ns in OWN_PREFIXES + OTHER_PREFIXES:
+            if s.startswith(str(ns)) and len(s) > len(str(ns)):
+                return f"{prefix}:{s[len(str(ns)):]}"
+        return s
+
+    def label(self, node: object) -> str:
+        cached = self._labels.get(node)
+        if cached is not None:
+            return cached
+        text = None
+        for prop in (RDFS.label, SKOS.prefLabel):
+            vals = [v for v in self.g.objects(node, prop) if getattr(v, "language", None) in (None, "en")]
+            if vals:
+                text = str(sorted(vals)[0])
+                break
+        if text is None:
+            text = local_name(node) if self._own_prefix(node) else self.curie(node)
+        self._labels[node] = text
+        return text
+
+    def one(self, node: object, prop: URIRef) -> str:
+        vals = sorted(str(v) for v in self.g.objects(node, prop))
+        return vals[0] if vals else ""
+
+    def all(self, node: object, prop: URIRef) -> list[str]:
+        return sorted(str(v) for v in self.g.objects(node, prop))
+
+    def notation(self, node: object) -> str:
+        return self.one(node, SKOS.notation) or self.label(node)
+
+    def meaning(self, level: object) -> str:
+        return self.one(level, DVT.meaning) or self.one(level, SKOS.definition)
+
+    def link(self, ln: Linker, node: object, text: str | None = None, title: str | None = None,
+             cls: str | None = None) -> str:
+        """A link to ``node``'s page, or its name (an external IRI links out)."""
+        if isinstance(node, Literal):
+            return esc(node)
+        if isinstance(node, BNode):
+            return self.expression(ln, node)
+        label = self.label(node) if text is None else text
+        page = self.page_of.get(node)  # type: ignore[arg-type]
+        if page is not None:
+            return ln.a(page, label, title=title or self.curie(node), cls=cls)
+        if str(node).startswith(("http://", "https://")) and not self._own_prefix(node):
+            return f'<a class="ext" href="{attr(node)}" title="{attr(node)}">{esc(self.curie(node) if text is None else text)}</a>'
+        return f'<code title="{attr(node)}">{esc(self.curie(node))}</code>'
+
+    # ---------------------------------------------------------- OWL class expressions
+
+    def expression(self, ln: Linker, node: object, depth: int = 0) -> str:
+        """A class or data-range expression in Manchester-like words, terms linked."""
+        g = self.g
+        if isinstance(node, Literal):
+            if node.datatype == XSD.boolean or isinstance(node.toPython(), (int, float)):
+                return f"<code>{esc(node)}</code>"
+            return f"<code>\"{esc(node)}\"</code>"
+        if not isinstance(node, BNode):
+            return self.link(ln, node)
+        if depth > 12:
+            return "&hellip;"
+
+        def sub(x) -> str:
+            text = self.expression(ln, x, depth + 1)
+            return f"({text})" if isinstance(x, BNode) and self._compound(x) else text
+
+        def items(lst) -> list:
+            try:
+                return list(Collection(g, lst))
+            except Exception:
+                return []
+
+        for prop, word in ((OWL.intersectionOf, " and "), (OWL.unionOf, " or ")):
+            lst = g.value(node, prop)
+            if lst is not None:
+                return f" <em>{word.strip()}</em> ".join(sub(x) for x in items(lst))
+        comp = g.value(node, OWL.complementOf) or g.value(node, OWL.datatypeComplementOf)
+        if comp is not None:
+            return f"<em>not</em> {sub(comp)}"
+        one_of = g.value(node, OWL.oneOf)
+        if one_of is not None:
+            return "{" + ", ".join(self.expression(ln, x, depth + 1) for x in items(one_of)) + "}"
+        prop = g.value(node, OWL.onProperty)
+        if prop is not None:
+            p = self.link(ln, prop)
+            for key, word in ((OWL.someValuesFrom, "some"), (OWL.allValuesFrom, "only")):
+                v = g.value(node, key)
+                if v is not None:
+                    return f"{p} <em>{word}</em> {sub(v)}"
+            v = g.value(node, OWL.hasValue)
+            if v is not None:
+                return f"{p} <em>value</em> {self.expression(ln, v, depth + 1)}"
+            for key, word in ((OWL.minQualifiedCardinality, "min"), (OWL.maxQualifiedCardinality, "max"),
+                              (OWL.qualifiedCardinality, "exactly"), (OWL.minCardinality, "min"),
+                              (OWL.maxCardinality, "max"), (OWL.cardinality, "exactly")):
+                v = g.value(node, key)
+                if v is not None:
+                    filler = g.value(node, OWL.onClass) or g.value(node, OWL.onDataRange)
+                    return f"{p} <em>{word}</em> {esc(v)}" + (f" {sub(filler)}" if filler is not None else "")
+            v = g.value(node, OWL.hasSelf)
+            if v is not None:
+                return f"{p} <em>Self</em>"
+        base = g.value(node, OWL.onDatatype)
+        if base is not None:
+            facets = []
+            symbols = {XSD.minInclusive: "&ge;", XSD.minExclusive: "&gt;", XSD.maxInclusive: "&le;",
+                       XSD.maxExclusive: "&lt;", XSD.pattern: "pattern", XSD.length: "length"}
+            for r in items(g.value(node, OWL.withRestrictions)):
+                for fp, fv in g.predicate_objects(r):
+                    facets.append(f"{symbols.get(fp, esc(self.curie(fp)))} {esc(fv)}")
+            return f"{self.link(ln, base)}[{', '.join(facets)}]"
+        return '<span class="muted">(an anonymous expression)</span>'
+
+    def _compound(self, node: BNode) -> bool:
+        g = self.g
+        return any(g.value(node, p) is not None for p in (OWL.intersectionOf, OWL.unionOf, OWL.onProperty))
+
+    # ---------------------------------------------------------- indexes
+
+    def _build_uses(self) -> dict[URIRef, set[tuple[URIRef, URIRef]]]:
+        """target -> {(named node that uses it, predicate)}; a use inside an anonymous
+        expression is credited to the named node that owns the expression, with the
+        predicate that links the owner to it."""
+        g = self.g
+        parents: dict[BNode, set[tuple[object, URIRef]]] = defaultdict(set)
+        for s, p, o in g:
+            if isinstance(o, BNode):
+                parents[o].add((s, p))
+        memo: dict[BNode, set[tuple[URIRef, URIRef]]] = {}
+
+        def owners(b: BNode, seen: frozenset) -> set[tuple[URIRef, URIRef]]:
+            if b in memo:
+                return memo[b]
+            out: set[tuple[URIRef, URIRef]] = set()
+            for s, p in parents.get(b, ()):
+                if isinstance(s, URIRef):
+                    out.add((s, p))
+                elif isinstance(s, BNode) and s not in seen:
+                    out |= owners(s, seen | {s})
+            memo[b] = out
+            return out
+
+        uses: dict[URIRef, set[tuple[URIRef, URIRef]]] = defaultdict(set)
+        for s, p, o in g:
+            if not isinstance(o, URIRef) or o not in self.page_of:
+                continue
+            if isinstance(s, URIRef):
+                if s != o and p not in HIERARCHY_PREDICATES:
+                    uses[o].add((s, p))
+            elif isinstance(s, BNode):
+                for owner, top in owners(s, frozenset({s})):
+                    if owner != o:
+                        uses[o].add((owner, top))
+        return uses
+
+    def _grade_file_order(self) -> dict[URIRef, int]:
+        """Grade levels in the order their files define them (the schemes' own order)."""
+        order: dict[URIRef, int] = {}
+        root = self.root
+        if root is None:
+            return order
+        for path in sorted((paths.ontology_dir(root) / "grading").glob("*.ttl")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            for m in re.finditer(r"^grade:([A-Za-z0-9_.-]+)\s+a\b", text, flags=re.M):
+                order.setdefault(GRADE[m.group(1)], len(order))
+        return order
+
+    def _module_files(self) -> dict[str, str]:
+        if self.root is None:
+            return {}
+        try:
+            from dvtkg.kb.build import CATALOG_FILE, read_catalog
+
+            catalog = read_catalog(paths.ontology_dir(self.root) / CATALOG_FILE, self.root)
+        except Exception:
+            return {}
+        out = {}
+        for iri, path in catalog.items():
+            try:
+                out[iri] = path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                out[iri] = str(path)
+        return out
+
+    def levels_of(self, scheme: URIRef) -> list[URIRef]:
+        levels = self.scheme_levels.get(scheme, {})
+        return sorted(levels, key=lambda lv: (self.level_order.get(lv, 10_000), self.notation(lv).lower()))
+
+    def level_kind(self, level: URIRef) -> str:
+        types = set(self.g.objects(level, RDF.type))
+        if DVT.CertaintyLevel in types:
+            return "certainty"
+        if DVT.StrengthLevel in types:
+            return "strength"
+        if DVT.CoarseStrength in types:
+            return "coarse"
+        return "level"
+
+    def coarse_of(self, level: object) -> URIRef | None:
+        return self.g.value(level, DVT.coarseStrength)  # type: ignore[return-value]
+
+    def schemes(self) -> list[URIRef]:
+        graded = [s for s in self.scheme_levels if (s, RDF.type, DVT.GradingSystem) in self.g]
+        others = [s for s in self.scheme_levels if s not in graded]
+        return sorted(graded, key=lambda s: self.label(s).lower()) + sorted(others, key=lambda s: self.label(s).lower())
+
+    # ---------------------------------------------------------- shared fragments
+
+    def grade_parts(self, ln: Linker, stmt: URIRef) -> tuple[str, str]:
+        """(badges, visible meanings) of a statement's native grade."""
+        g = self.g
+        strengths = _sorted(g.objects(stmt, DVT.hasStrength))
+        certainties = _sorted(g.objects(stmt, DVT.hasCertainty))
+        if not strengths and not certainties:
+            why = ("Drug-label statements carry no grade." if self.stmt_type.get(stmt) == DVT.DrugLabelStatement
+                   else "The source gives no grade for this statement.")
+            return (f'<span class="badge ungraded" title="{attr(why)}">no grade</span>',
+                    f'<p class="grade-meaning">{esc(why)}</p>')
+        badges: list[str] = []
+        meanings: list[str] = []
+
+        def scheme_link(level) -> str:
+            schemes = _sorted(g.objects(level, SKOS.inScheme))
+            return ", ".join(ln.a("grading.html", self.label(s), fragment=local_name(s)) for s in schemes)
+
+        def badge(text: str, title: str, cls: str, target: URIRef) -> str:
+            return (f'<a class="badge {attr(cls)}" href="{attr(ln.href("grading.html", local_name(target)))}" '
+                    f'title="{attr(title)}">{esc(text)}</a>')
+
+        def strength_class(level) -> str:
+            coarse = self.coarse_of(level)
+            return {"strong": "strong", "weak": "weak"}.get(self.notation(coarse) if coarse is not None else "", "ungraded")
+
+        combined = (len(strengths) == 1 and len(certainties) == 1
+                    and set(g.objects(strengths[0], SKOS.inScheme)) & COMBINED_SCHEMES
+                    and set(g.objects(certainties[0], SKOS.inScheme)) & COMBINED_SCHEMES)
+        if combined:
+            s, c = strengths[0], certainties[0]
+            text = f"{self.notation(s)}{self.notation(c)}"
+            title = f"Grade {text}: {self.meaning(s)} {self.meaning(c)}"
+            badges.append(badge(text, title, strength_class(s), s))
+            meanings.append(
+                f'<p class="grade-meaning"><strong>Grade {esc(text)}</strong> '
+                f'<span class="scheme">({scheme_link(s)}; strength '
+                f'{ln.a("grading.html", self.notation(s), fragment=local_name(s), title=self.label(s))} + quality '
+                f'{ln.a("grading.html", self.notation(c), fragment=local_name(c), title=self.label(c))})</span>: '
+                f'{esc(self.meaning(s))} {esc(self.meaning(c))}</p>')
+        else:
+            for s in strengths:
+                badges.append(badge(self.notation(s), self.meaning(s), strength_class(s), s))
+                meanings.append(f'<p class="grade-meaning"><strong>{esc(self.notation(s))}</strong> '
+                                f'<span class="scheme">(strength; {scheme_link(s)})</span>: {esc(self.meaning(s))}</p>')
+            for c in certainties:
+                badges.append(badge(self.notation(c), self.meaning(c), "certainty", c))
+                meanings.append(f'<p class="grade-meaning"><strong>{esc(self.notation(c))}</strong> '
+                                f'<span class="scheme">(certainty of evidence; {scheme_link(c)})</span>: '
+                                f'{esc(self.meaning(c))}</p>')
+        coarse = sorted({self.coarse_of(s) for s in strengths} - {None}, key=str)
+        if coarse:
+            meanings.append('<p class="grade-meaning small muted">Compared across guidelines as: '
+                            + ", ".join(ln.a("grading.html", self.notation(c), fragment=local_name(c)) for c in coarse)
+                            + " (the coarse common scale; the native grade above is what the source says).</p>")
+        return " ".join(badges), "\n".join(meanings)
+
+    def value_badge(self, node: object, family: str, ln: Linker | None = None) -> str:
+        """A value (direction, check status, currency) as a badge; a link to its term page when ``ln`` is given."""
+        if node is None:
+            return '<span class="muted">(none)</span>'
+        note = self.notation(node)
+        title = self.one(node, SKOS.definition) or self.label(node)
+        cls = f"badge {family}-{_safe(note)}"
+        page = self.page_of.get(node)  # type: ignore[arg-type]
+        if ln is not None and page is not None:
+            return f'<a class="{attr(cls)}" href="{attr(ln.href(page))}" title="{attr(title)}">{esc(note)}</a>'
+        return f'<span class="{attr(cls)}" title="{attr(title)}">{esc(note)}</span>'
+
+    def short_source(self, ln: Linker, src: URIRef) -> str:
+        return self.link(ln, src, title=self.one(src, DCTERMS.title) or None)
+
+    # ---------------------------------------------------------- pages
+
+    def render(self) -> dict[str, str]:
+        pages: dict[str, str] = {"index.html": self.index_page(), "grading.html": self.grading_page(),
+                                 "terms.html": self.terms_page()}
+        for src in self.source_type:
+            pages[self.page_of[src]] = self.source_page(src)
+        for rec in self.statements:
+            pages[self.page_of[rec]] = self.statement_page(rec)
+        for term in self.terms:
+            pages[self.page_of[term]] = self.term_page(term)
+        return pages
+
+    def _page(self, path: str, title: str, body: str, crumbs: list[tuple[str, str]] | None = None) -> str:
+        return frame(path, title, body, version=self.version, crumbs=crumbs)
+
+    # index ------------------------------------------------------
+
+    def index_page(self) -> str:
+        path = "index.html"
+        ln = Linker(path)
+        g = self.g
+        guidelines = [s for s, t in self.source_type.items() if t == DVT.GuidelineDocument]
+        labels = [s for s, t in self.source_type.items() if t == DVT.ProductLabel]
+        others = [s for s, t in self.source_type.items() if t not in (DVT.GuidelineDocument, DVT.ProductLabel)]
+
+        def year(src) -> int:
+            try:
+                return int(self.one(src, DVT.publicationYear) or 0)
+            except ValueError:
+                return 0
+
+        def counts(src) -> tuple[int, int]:
+            recs = self.by_source.get(src, [])
+            sup = sum(1 for r in recs if (r, DVT.currency, DVTV.superseded) in g)
+            return len(recs) - sup, sup
+
+        rows = []
+        for src in sorted(guidelines, key=lambda s: (-year(s), natural_key(self.label(s)))):
+            cur, sup = counts(src)
+            schemes = _sorted(g.objects(src, DVT.usesGradingSystem))
+            rows.append(
+                "<tr>"
+                f"<td>{self.link(ln, src)}</td>"
+                f"<td>{esc(self.one(src, DCTERMS.title))}</td>"
+                f"<td>{esc(self.one(src, DVT.organisation))}</td>"
+                f"<td>{esc(self.one(src, DVT.publicationYear))}</td>"
+                f"<td>{', '.join(ln.a('grading.html', self.label(s), fragment=local_name(s)) for s in schemes) or NONE_CELL}</td>"
+                f'<td class="num">{cur}</td><td class="num">{sup}</td>'
+                "</tr>")
+        n_stmt = len(self.statements)
+        n_sup = sum(1 for r in self.statements if (r, DVT.currency, DVTV.superseded) in g)
+        body = [
+            "<h1>DVT guidance knowledge graph</h1>",
+            f'<p class="lead">{n_stmt} guidance statements ({n_stmt - n_sup} current, {n_sup} superseded) from '
+            f"{len(guidelines)} guidelines and {len(labels)} product labels, each with its native grade, "
+            f"criteria and provenance. {len(self.terms)} ontology terms.</p>",
+            '<h2 id="guidelines">Guidelines</h2>',
+            '<table class="guidelines"><thead><tr><th>Key</th><th>Title</th><th>Organisation</th><th>Year</th>'
+            '<th>Grading scheme</th><th class="num">Current</th><th class="num">Superseded</th></tr></thead><tbody>',
+            *rows, "</tbody></table>",
+        ]
+        if labels:
+            body += ['<h2 id="labels">Product labels</h2>',
+                     '<table class="labels"><thead><tr><th>Key</th><th>Title</th><th>Label version</th>'
+                     '<th class="num">Statements</th></tr></thead><tbody>']
+            for src in sorted(labels, key=lambda s: natural_key(self.label(s))):
+                body.append(f"<tr><td>{self.link(ln, src)}</td><td>{esc(self.one(src, DCTERMS.title))}</td>"
+                            f"<td>{esc(self.one(src, DVT.labelVersion))}</td>"
+                            f'<td class="num">{len(self.by_source.get(src, []))}</td></tr>')
+            body.append("</tbody></table>")
+        if others:
+            body += ['<h2 id="other-sources">Other sources</h2><ul>']
+            body += [f"<li>{self.link(ln, s)}: {esc(self.one(s, DCTERMS.title))}</li>" for s in sorted(others, key=str)]
+            body.append("</ul>")
+        body += [
+            '<h2 id="more">More</h2><ul>',
+            f"<li>{ln.a('grading.html', 'Grading schemes side by side')}: every scheme's levels, their meaning "
+            "and how they map to the coarse common scale.</li>",
+            f"<li>{ln.a('terms.html', 'Ontology terms')}: classes, properties, criteria and values, with their "
+            "hierarchy and where they are used.</li>",
+            f"<li>Conflicts: {esc(self.conflicts.note)}</li>",
+            "</ul>",
+        ]
+        return self._page(path, "Guidelines", "\n".join(body))
+
+    # guideline --------------------------------------------------
+
+    def source_page(self, src: URIRef) -> str:
+        path = self.page_of[src]
+        ln = Linker(path)
+        g = self.g
+        key = self.label(src)
+        kind = self.label(self.source_type[src])
+        facts = [("Title", esc(self.one(src, DCTERMS.title))), ("Organisation", esc(self.one(src, DVT.organisation))),
+                 ("Year", esc(self.one(src, DVT.publicationYear))),
+                 ("Citation", esc(self.one(src, DCTERMS.bibliographicCitation)))]
+        dois = self.all(src, DVT.doi)
+        if dois:
+            facts.append(("DOI", ", ".join(f'<a class="doi" href="{attr(doi_url(d))}">{esc(d)}</a>' for d in dois)))
+        pmids = self.all(src, DVT.pmid)
+        if pmids:
+            facts.append(("PMID", ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{attr(p)}/">{esc(p)}</a>' for p in pmids)))
+        for label_, prop in (("Identifier", DCTERMS.identifier), ("Label version", DVT.labelVersion),
+                             ("Identifiers checked", DVT.identifierCheckStatus)):
+            vals = _sorted(g.objects(src, prop))
+            if vals:
+                facts.append((label_, ", ".join(self.link(ln, v) if isinstance(v, URIRef) else esc(v) for v in vals)))
+        schemes = _sorted(g.objects(src, DVT.usesGradingSystem))
+        if schemes:
+            facts.append(("Grading scheme", ", ".join(ln.a("grading.html", self.label(s), fragment=local_name(s))
+                                                      for s in schemes)))
+        status = self.one(src, DVT.documentStatus)
+        if status:
+            facts.append(("Status", esc(status)))
+        for prop, name in ((DVT.supersededSource, "Superseded by"),):
+            vals = _sorted(g.objects(src, prop))
+            if vals:
+                facts.append((name, ", ".join(self.link(ln, v) for v in vals)))
+        body = [f'<h1>{esc(key)} <span class="kind">{esc(kind)}</span></h1>',
+                f'<p class="lead">{esc(self.one(src, SKOS.definition))}</p>',
+                self._facts(facts)]
+        for note in self.all(src, SKOS.scopeNote):
+            body.append(f'<p class="small muted">{esc(note)}</p>')
+        recs = self.by_source.get(src, [])
+        body.append(f'<h2 id="statements">Statements ({len(recs)})</h2>')
+        if not recs:
+            body.append('<p class="muted">No statement of this source is encoded.</p>')
+        else:
+            body.append('<table class="statements"><thead><tr><th>ID</th><th>Number in source</th><th>Grade</th>'
+                        '<th>Direction</th><th>Check</th><th>Currency</th><th>Statement</th></tr></thead><tbody>')
+            for rec in recs:
+                badges, _ = self.grade_parts(ln, rec)
+                body.append(
+                    f'<tr id="{attr(self.stmt_id[rec])}"><td>{ln.a(self.page_of[rec], self.stmt_id[rec])}</td>'
+                    f'<td class="small">{esc(self.one(rec, DVT.numberInSource))}</td>'
+                    f"<td>{badges}</td>"
+                    f"<td>{self.value_badge(g.value(rec, DVT.direction), 'dir')}</td>"
+                    f"<td>{self.value_badge(g.value(rec, DVT.checkStatus), 'check')}</td>"
+                    f"<td>{self.value_badge(g.value(rec, DVT.currency), 'currency')}</td>"
+                    f"<td>{esc(self.one(rec, DVT.statementText))}</td></tr>")
+            body.append("</tbody></table>")
+        return self._page(path, key, "\n".join(body), crumbs=[("index.html", "Guidelines")])
+
+    @staticmethod
+    def _facts(facts: list[tuple[str, str]]) -> str:
+        items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts if v)
+        return f'<dl class="facts">{items}</dl>'
+
+    # statement --------------------------------------------------
+
+    def _chains(self, rec: URIRef) -> list[list[URIRef]]:
+        """Every replacement path through ``rec``: predecessors ... rec ... successors."""
+        g = self.g
+
+        def back(node, seen) -> list[list[URIRef]]:
+            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node)) if isinstance(p, URIRef) and p not in seen]
+            if not prev:
+                return [[node]]
+            return [path + [node] for p in prev for path in back(p, seen | {p})]
+
+        def fwd(node, seen) -> list[list[URIRef]]:
+            nxt = [n for n in _sorted(g.objects(node, DCTERMS.isReplacedBy)) if isinstance(n, URIRef) and n not in seen]
+            if not nxt:
+                return [[node]]
+            return [[node] + path for n in nxt for path in fwd(n, seen | {n})]
+
+        paths_ = [b[:-1] + f for b in back(rec, {rec}) for f in fwd(rec, {rec})]
+        return [p for p in paths_ if len(p) > 1][:20]
+
+    def statement_page(self, rec: URIRef) -> str:
+        path = self.page_of[rec]
+        ln = Linker(path)
+        g = self.g
+        sid = self.stmt_id[rec]
+        src = self.stmt_source[rec]
+        kind = self.label(self.stmt_type.get(rec, DVT.GuidanceStatement))
+        badges, meanings = self.grade_parts(ln, rec)
+        body = [f'<h1>{esc(sid)} <span class="kind">{esc(kind)}</span></h1>']
+        about = self.one(rec, SKOS.definition)
+        if about:
+            body.append(f'<p class="lead">{esc(about)}</p>')
+        body.append(f'<blockquote class="statement" id="statement">{esc(self.one(rec, DVT.statementText))}</blockquote>')
+        population = self.one(rec, DVT.populationText)
+        direction = g.value(rec, DVT.direction)
+        check = g.value(rec, DVT.checkStatus)
+        currency = g.value(rec, DVT.currency)
+        level = g.value(rec, DVT.assessmentLevel)
+        actions = _sorted(g.objects(rec, DVT.recommendedAction))
+        comparators = _sorted(g.objects(rec, DVT.comparatorAction))
+        phases = _sorted(g.objects(rec, DVT.governsPhase))
+
+        def described(node, badge: bool = False) -> str:
+            """A value: its badge (or notation) linked to its term page, its label if different, its definition."""
+            if node is None:
+                return '<span class="muted">(none)</span>'
+            d = self.one(node, SKOS.definition)
+            note, lab = self.notation(node), self.label(node)
+            if badge:  # the badge shows the notation and links to the term page
+                head = self.link(ln, node, text=lab) if lab != note else ""
+            else:
+                head = self.link(ln, node, text=lab)
+            tail = f'<span class="muted">{esc(d)}</span>' if d else ""
+            return " - ".join(x for x in (head, tail) if x)
+
+        facts = [
+            ("Population", esc(population)),
+            ("Grade", f'<div class="grade" id="grade">{badges}</div>{meanings}'),
+            ("Direction", f"{self.value_badge(direction, 'dir', ln)} {described(direction, badge=True)}"),
+            ("Action", "; ".join(self.link(ln, a) for a in actions)),
+            ("Over (comparator)", "; ".join(self.link(ln, a) for a in comparators)),
+            ("Check status", f"{self.value_badge(check, 'check', ln)} {described(check, badge=True)}"),
+        ]
+        cert_checks = _sorted(g.objects(rec, DVT.certaintyCheckStatus))
+        if cert_checks:
+            facts.append(("Certainty checked", "; ".join(described(c) for c in cert_checks)))
+        facts += [
+            ("Currency", f"{self.value_badge(currency, 'currency', ln)} {described(currency, badge=True)}"),
+            ("Assessed per", described(level)),
+            ("Phase", ", ".join(self.link(ln, p) for p in phases)),
+        ]
+        body.append(self._facts(facts))
+
+        # source
+        body.append('<h2 id="source">Source</h2>')
+        sfacts = [("Document", f"{self.link(ln, src)} - {esc(self.one(src, DCTERMS.title))}"),
+                  ("Citation", esc(self.one(src, DCTERMS.bibliographicCitation)))]
+        dois = self.all(src, DVT.doi)
+        sfacts.append(("DOI", ", ".join(f'<a class="doi" href="{attr(doi_url(d))}">{esc(doi_url(d))}</a>' for d in dois)
+                       if dois else '<span class="muted">(none recorded)</span>'))
+        sfacts.append(("Number in source", esc(self.one(rec, DVT.numberInSource))))
+        sfacts.append(("Document status", esc(self.one(src, DVT.documentStatus))))
+        body.append(self._facts(sfacts))
+
+        # criteria
+        body.append('<h2 id="criteria">Criteria</h2>')
+        any_crit = False
+        for prop, key, name, note in CRITERION_ROLES:
+            crits = sorted(g.objects(rec, prop), key=lambda c: self.label(c).lower())
+            if not crits:
+                continue
+            any_crit = True
+            body.append(f'<h3 id="criteria-{key}">{esc(name)} ({len(crits)})</h3><p class="role-note">{esc(note)}</p>')
+            body.append(f'<ul class="criteria {attr(key)}">')
+            for c in crits:
+                definition = self.one(c, SKOS.definition)
+                clevel = g.value(c, DVT.criterionLevel)
+                lvl = f' <span class="muted small">[{esc(self.notation(clevel))} level]</span>' if clevel is not None else ""
+                body.append(f"<li>{self.link(ln, c)}{lvl}" + (f": {esc(definition)}" if definition else "") + "</li>")
+            body.append("</ul>")
+        if not any_crit:
+            body.append('<p class="muted">No criteria: the statement applies to every patient in scope.</p>')
+
+        # conflicts
+        body.append(f'<h2 id="conflicts">{esc(self.conflicts.heading)}</h2>')
+        mine = self.conflicts.of(rec)
+        if not mine:
+            why = ("Superseded statements are not compared." if currency == DVTV.superseded
+                   else "No other current statement takes a different stance on an overlapping action"
+                   + (" for a population that can meet this one's." if self.conflicts.checked else "."))
+            body.append(f'<p class="muted">None. {esc(why)}</p>')
+        else:
+            body.append(f'<p class="small muted">{esc(self.conflicts.note)}</p>')
+            body.append('<table class="conflicts"><thead><tr><th>Other statement</th><th>Source</th><th>Kind</th>'
+                        '<th>This statement</th><th>The other</th></tr></thead><tbody>')
+            for pair, first in sorted(mine, key=lambda pf: natural_key(self.stmt_id.get(pf[0].b if pf[1] else pf[0].a, ""))):
+                other = pair.b if first else pair.a
+                mine_act, mine_st = (pair.action_a, pair.stance_a) if first else (pair.action_b, pair.stance_b)
+                oth_act, oth_st = (pair.action_b, pair.stance_b) if first else (pair.action_a, pair.stance_a)
+                kind_text = {"direction": "opposite direction", "strength": "same direction, different strength"}.get(
+                    pair.kind, pair.kind)
+                if pair.same_limb:
+                    kind_text += " (same limb)"
+                osrc = self.stmt_source.get(other)
+                body.append(
+                    f"<tr><td>{self.link(ln, other)}</td><td>{self.link(ln, osrc) if osrc is not None else ''}</td>"
+                    f"<td>{esc(kind_text)}</td>"
+                    f"<td>{esc(mine_st)} {self.link(ln, URIRef(mine_act))}</td>"
+                    f"<td>{esc(oth_st)} {self.link(ln, URIRef(oth_act))}"
+                    f" <span class=\"muted small\">({self.grade_parts(ln, other)[0]})</span></td></tr>")
+            body.append("</tbody></table>")
+
+        # superseded chain
+        chains = self._chains(rec)
+        body.append('<h2 id="superseded">Superseded chain</h2>')
+        if not chains:
+            body.append('<p class="muted">None: this statement neither replaces nor is replaced by another.</p>')
+        else:
+            body.append('<ol class="chain">')
+            for chain in chains:
+                parts = []
+                for node in chain:
+                    cur = g.value(node, DVT.currency)
+                    tag = f' <span class="muted small">({esc(self.notation(cur))})</span>' if cur is not None else ""
+                    parts.append((f'<span class="here">{esc(self.label(node))}</span>' if node == rec
+                                  else self.link(ln, node)) + tag)
+                body.append(f'<li class="chain-path">{" &rarr; ".join(parts)}</li>')
+            body.append("</ol>")
+            for node in _sorted(g.objects(rec, DCTERMS.isReplacedBy)):
+                text = self.one(node, DVT.statementText)
+                if text:
+                    body.append(f'<p class="small">Replaced by {self.link(ln, node)}: {esc(text)}</p>')
+
+        # evidence
+        body.append('<h2 id="evidence">Supporting trials</h2>')
+        evidence = _sorted(g.objects(rec, DVT.supportedBy))
+        if not evidence:
+            body.append('<p class="muted">None recorded.</p>')
+        else:
+            body.append('<ul class="evidence">')
+            for ev in evidence:
+                result = self.one(ev, DVT.resultText)
+                definition = self.one(ev, SKOS.definition)
+                item = [f"<li>{self.link(ln, ev)}: {esc(definition)}"]
+                if result:
+                    item.append(f'<br><span class="small">Result: {esc(result)}</span>')
+                for doc in _sorted(g.objects(ev, DVT.evidenceFrom)):
+                    cite = self.one(doc, DCTERMS.bibliographicCitation) or self.one(doc, DCTERMS.title)
+                    links = " ".join(f'<a class="doi" href="{attr(doi_url(d))}">doi:{esc(d)}</a>'
+                                     for d in self.all(doc, DVT.doi))
+                    item.append(f'<br><span class="small">Trial: {self.link(ln, doc)}'
+                                + (f" - {esc(cite)}" if cite else "") + (f" {links}" if links else "") + "</span>")
+                item.append("</li>")
+                body.append("".join(item))
+            body.append("</ul>")
+
+        # remarks, rules, references
+        for prop, name in ((DVT.sourceRemark, "Source remark"), (DVT.curatorRemark, "Curator remark")):
+            for text in self.all(rec, prop):
+                body.append(f'<h2>{esc(name)}</h2><p>{esc(text)}</p>')
+        rules = _sorted(g.objects(rec, DVT.followsDecisionRule))
+        if rules:
+            body.append('<h2 id="rules">Decision rules followed</h2><ul>')
+            for rule in rules:
+                text = self.one(rule, DVT.ruleText) or self.one(rule, SKOS.definition)
+                body.append(f"<li>{self.link(ln, rule)}" + (f": {esc(text)}" if text else "") + "</li>")
+            body.append("</ul>")
+        refs = [(o, p) for o, p in self.uses.get(rec, set()) if p != DCTERMS.isReplacedBy]
+        if refs:
+            body.append('<h2 id="referenced-by">Referenced by</h2>')
+            body.append(self._uses_list(ln, refs))
+        body.append(f'<p class="small muted">IRI: <code>{esc(rec)}</code></p>')
+        crumbs = [("index.html", "Guidelines"), (self.page_of[src], self.label(src))]
+        return self._page(path, sid, "\n".join(body), crumbs=crumbs)
+
+    def _uses_list(self, ln: Linker, uses) -> str:
+        by_pred: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for owner, pred in uses:
+            by_pred[pred].append(owner)
+        out = ['<dl class="facts uses">']
+        for pred in sorted(by_pred, key=lambda p: self.label(p).lower()):
+            owners = sorted(set(by_pred[pred]), key=lambda o: natural_key(self.label(o)))
+            out.append(f"<dt>{self.link(ln, pred)}</dt><dd>" + ", ".join(self.link(ln, o) for o in owners) + "</dd>")
+        out.append("</dl>")
+        return "".join(out)
+
+    # term -------------------------------------------------------
+
+    def term_kind(self, term: URIRef) -> str:
+        types = set(self.g.objects(term, RDF.type))
+        for cls, name in ((OWL.ObjectProperty, "object property"), (OWL.DatatypeProperty, "datatype property"),
+                          (OWL.AnnotationProperty, "annotation property"), (RDF.Property, "property")):
+            if cls in types:
+                return name
+        if OWL.Class in types or RDFS.Class in types:
+            return "criterion class" if term in self.criterion_classes else "class"
+        for cls, name in ((DVT.Criterion, "criterion"), (DVT.GuidanceDependentCriterion, "criterion"),
+                          (DVT.GradingSystem, "grading scheme"), (SKOS.ConceptScheme, "grading scheme"),
+                          (DVT.StrengthLevel, "grade level"), (DVT.CertaintyLevel, "grade level"),
+                          (DVT.CoarseStrength, "grade level"), (DVT.EvidenceDocument, "trial or study"),
+                          (DVT.EvidenceStatement, "evidence statement"), (DVT.ReviewedClaim, "reviewed claim"),
+                          (DVT.DecisionRule, "decision rule")):
+            if cls in types:
+                return name
+        return "individual"
+
+    def _ancestor_paths(self, term: URIRef, prop: URIRef, limit: int = 12) -> list[list[URIRef]]:
+        g = self.g
+        out: list[list[URIRef]] = []
+
+        def walk(node, path):
+            if len(out) >= limit:
+                return
+            sups = [s for s in _sorted(g.objects(node, prop)) if isinstance(s, URIRef) and s not in path and s != node]
+            if not sups:
+                out.append(list(reversed(path)))
+                return
+            for s in sups:
+                walk(s, path + [s])
+
+        walk(term, [term])
+        return [p for p in out if len(p) > 1]
+
+    def _tree(self, ln: Linker, node: URIRef, prop: URIRef, depth: int = 0, seen: frozenset = frozenset()) -> str:
+        subs = sorted((s for s in self.g.subjects(prop, node) if isinstance(s, URIRef) and s not in seen and s != node),
+                      key=lambda s: self.label(s).lower())
+        if not subs or depth > 8:
+            return ""
+        items = [f"<li>{self.link(ln, s)}{self._tree(ln, s, prop, depth + 1, seen | {node})}</li>" for s in subs]
+        return f'<ul class="tree">{"".join(items)}</ul>'
+
+    def term_page(self, term: URIRef) -> str:
+        path = self.page_of[term]
+        ln = Linker(path)
+        g = self.g
+        kind = self.term_kind(term)
+        title = self.label(term)
+        body = [f'<h1>{esc(title)} <span class="kind">{esc(kind)}</span></h1>',
+                f'<p class="small muted"><code>{esc(self.curie(term))}</code> &middot; <code>{esc(term)}</code></p>']
+        definition = self.one(term, SKOS.definition)
+        body.append(f'<p class="lead" id="definition">{esc(definition) if definition else "(no definition)"}</p>')
+        facts = []
+        for lab_, prop in (("Notation", SKOS.notation), ("Meaning", DVT.meaning), ("Also called", SKOS.altLabel)):
+            vals = self.all(term, prop)
+            if vals:
+                facts.append((lab_, "; ".join(esc(v) for v in vals)))
+        module = self.one(term, RDFS.isDefinedBy)
+        if module:
+            file_ = self.modules.get(module)
+            facts.append(("Defined in", f"<code>{esc(module)}</code>" + (f" ({esc(file_)})" if file_ else "")))
+        body.append(self._facts(facts))
+
+        # hierarchy
+        body.append('<h2 id="hierarchy">Hierarchy</h2>')
+        hier: list[str] = []
+        types = set(g.objects(term, RDF.type))
+        is_class = OWL.Class in types or RDFS.Class in types
+        is_prop = bool(types & {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property})
+        if is_class or is_prop:
+            prop = RDFS.subClassOf if is_class else RDFS.subPropertyOf
+            word, words = ("class", "classes") if is_class else ("property", "properties")
+            chains = self._ancestor_paths(term, prop)
+            if chains:
+                hier.append(f"<h3>Super{words}</h3><ul class=\"ancestors\">")
+                for chain in chains:
+                    hier.append("<li>" + " &rsaquo; ".join(
+                        f"<strong>{esc(self.label(n))}</strong>" if n == term else self.link(ln, n) for n in chain)
+                        + "</li>")
+                hier.append("</ul>")
+            else:
+                hier.append(f'<p class="muted">No named super{word}: a top-level {word}.</p>')
+            anon = [o for o in _sorted(g.objects(term, prop)) if isinstance(o, BNode)]
+            if anon:
+                hier.append("<h3>Also a sub" + word + " of</h3><ul>"
+                            + "".join(f"<li>{self.expression(ln, o)}</li>" for o in anon) + "</ul>")
+            subtree = self._tree(ln, term, prop)
+            if subtree:
+                hier.append(f"<h3>Sub{words}</h3>{subtree}")
+            else:
+                hier.append(f'<p class="muted">No sub{words}.</p>')
+            if is_class:
+                eqs = _sorted(g.objects(term, OWL.equivalentClass))
+                if eqs:
+                    hier.append("<h3>Defined as (equivalent class)</h3><ul class=\"definitions\">"
+                                + "".join(f"<li>{self.expression(ln, e)}</li>" for e in eqs) + "</ul>")
+                members = sorted((s for s in g.subjects(RDF.type, term) if isinstance(s, URIRef)),
+                                 key=lambda s: natural_key(self.label(s)))
+                if members:
+                    hier.append(f"<h3>Members ({len(members)})</h3><ul class=\"cols\">"
+                                + "".join(f"<li>{self.link(ln, m)}</li>" for m in members) + "</ul>")
+            else:
+                for lab_, p in (("Domain", RDFS.domain), ("Range", RDFS.range), ("Inverse of", OWL.inverseOf)):
+                    vals = _sorted(g.objects(term, p))
+                    if vals:
+                        hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.expression(ln, v) for v in vals) + "</p>")
+                traits = sorted(self.label(t) if self._own_prefix(t) else self.curie(t)
+                                for t in types if t not in (OWL.ObjectProperty, OWL.DatatypeProperty,
+                                                            OWL.AnnotationProperty, RDF.Property))
+                if traits:
+                    hier.append("<p><strong>Characteristics:</strong> " + ", ".join(esc(t) for t in traits) + "</p>")
+        else:
+            named = [t for t in _sorted(types) if t != OWL.NamedIndividual]
+            hier.append("<h3>Instance of</h3><ul class=\"types\">")
+            for t in named:
+                chains = self._ancestor_paths(t, RDFS.subClassOf, limit=3) if isinstance(t, URIRef) else []
+                trail = (" <span class=\"muted small\">(" + " &rsaquo; ".join(self.link(ln, n) for n in chains[0][:-1])
+                         + ")</span>") if chains else ""
+                hier.append(f"<li>{self.link(ln, t)}{trail}</li>")
+            hier.append("</ul>")
+            schemes = _sorted(g.objects(term, SKOS.inScheme))
+            if schemes:
+                hier.append("<p><strong>In scheme:</strong> "
+                            + ", ".join(self.link(ln, s) + " (" + ln.a("grading.html", "side by side", fragment=local_name(s)) + ")"
+                                        for s in schemes) + "</p>")
+            for lab_, p in (("Broader", SKOS.broader), ("Narrower", SKOS.narrower), ("Top concepts", SKOS.hasTopConcept)):
+                vals = _sorted(g.objects(term, p))
+                if vals:
+                    hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.link(ln, v) for v in vals) + "</p>")
+            if (term, RDF.type, SKOS.ConceptScheme) in g:
+                levels = self.levels_of(term)
+                if levels:
+                    hier.append("<h3>Levels</h3><ul>" + "".join(
+                        f"<li>{self.link(ln, lv)} <span class=\"muted small\">({esc(self.notation(lv))})</span></li>"
+                        for lv in levels) + "</ul>")
+        body += hier
+
+        # other facts
+        rows = []
+        for p in sorted(set(g.predicates(term, None)) - SHOWN_ELSEWHERE - {SKOS.notation, DVT.meaning, SKOS.altLabel},
+                        key=lambda p: self.label(p).lower()):
+            vals = _sorted(g.objects(term, p))
+            rendered = []
+            for v in vals:
+                if p == DVT.doi:
+                    rendered.append(f'<a class="doi" href="{attr(doi_url(v))}">{esc(v)}</a>')
+                elif isinstance(v, Literal):
+                    rendered.append(esc(v))
+                else:
+                    rendered.append(self.link(ln, v) if isinstance(v, URIRef) else self.expression(ln, v))
+            rows.append(f"<tr><th>{self.link(ln, p)}</th><td>{'<br>'.join(rendered)}</td></tr>")
+        if rows:
+            body.append('<h2 id="facts">Facts</h2><table class="facts"><tbody>' + "".join(rows) + "</tbody></table>")
+
+        # uses
+        body.append('<h2 id="uses">Where it is used</h2>')
+        uses = self.uses.get(term, set())
+        stmt_uses = [(o, p) for o, p in uses if o in self.stmt_id]
+        other_uses = [(o, p) for o, p in uses if o not in self.stmt_id]
+        if not uses:
+            body.append('<p class="muted">Not used by any statement or other term.</p>')
+        if stmt_uses:
+            body.append(f"<h3>By guidance statements ({len({o for o, _ in stmt_uses})})</h3>")
+            body.append(self._uses_list(ln, stmt_uses))
+        if is_class:
+            narrower = set(g.transitive_subjects(RDFS.subClassOf, term)) - {term}
+            via = {(o, p) for n in narrower for o, p in self.uses.get(n, set())
+                   if o in self.stmt_id and p in (DVT.recommendedAction, DVT.comparatorAction)}
+            if via:
+                body.append(f"<h3>Through narrower classes ({len({o for o, _ in via})} statements)</h3>")
+                body.append('<p class="role-note">Statements whose action (or comparator) is a subclass of this class.</p>')
+                body.append(self._uses_list(ln, via))
+        if other_uses:
+            body.append(f"<h3>By other terms ({len({o for o, _ in other_uses})})</h3>")
+            body.append(self._uses_list(ln, other_uses))
+        return self._page(path, title, "\n".join(body), crumbs=[("terms.html", "Ontology terms")])
+
+    # terms index ------------------------------------------------
+
+    KIND_ORDER = ["class", "criterion class", "object property", "datatype property", "annotation property", "property", "criterion",
+                  "decision rule", "grading scheme", "grade level", "trial or study", "evidence statement",
+                  "reviewed claim", "individual"]
+
+    def terms_page(self) -> str:
+        path = "terms.html"
+        ln = Linker(path)
+        groups: dict[str, list[URIRef]] = defaultdict(list)
+        for t in self.terms:
+            groups[self.term_kind(t)].append(t)
+        order = [k for k in self.KIND_ORDER if k in groups] + sorted(k for k in groups if k not in self.KIND_ORDER)
+        body = ["<h1>Ontology terms</h1>",
+                f'<p class="lead">{len(self.terms)} terms of the dvtkg namespaces, by kind. Statements and source '
+                f'documents have their own pages ({ln.a("index.html", "guidelines")}).</p>',
+                "<p>" + " &middot; ".join(f'<a href="#{attr(_safe(k))}">{esc(k)} ({len(groups[k])})</a>' for k in order) + "</p>"]
+        for k in order:
+            body.append(f'<h2 id="{attr(_safe(k))}">{esc(k[0].upper() + k[1:])} ({len(groups[k])})</h2><ul class="cols">')
+            for t in sorted(groups[k], key=lambda t: self.label(t).lower()):
+                body.append(f'<li>{self.link(ln, t)} <code class="small">{esc(self.curie(t))}</code></li>')
+            body.append("</ul>")
+        return self._page(path, "Ontology terms", "\n".join(body))
+
+    # grading ----------------------------------------------------
+
+    def grading_page(self) -> str:
+        path = "grading.html"
+        ln = Linker(path)
+        g = self.g
+        schemes = self.schemes()
+        users: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for src, scheme in g.subject_objects(DVT.usesGradingSystem):
+            users[scheme].append(src)
+        coarse_levels = [lv for s in schemes if (s, RDF.type, DVT.GradingSystem) not in g for lv in self.levels_of(s)
+                         if self.level_kind(lv) == "coarse"]
+
+        def lvl_badge(lv) -> str:
+            kind = self.level_kind(lv)
+            if kind == "certainty":
+                cls = "certainty"
+            else:
+                c = self.coarse_of(lv) if kind == "strength" else lv
+                cls = {"strong": "strong", "weak": "weak"}.get(self.notation(c) if c is not None else "", "ungraded")
+            return (f'<a class="badge {cls}" href="#{attr(local_name(lv))}" title="{attr(self.meaning(lv))}">'
+                    f"{esc(self.notation(lv))}</a>")
+
+        body = ["<h1>Grading schemes side by side</h1>",
+                '<p class="lead">Each source grades its statements in its own scheme; the pages always show that '
+                "native grade. For comparison across guidelines only, every strength level is also mapped to a "
+                "coarse common scale (strong / weak).</p>"]
+        # side-by-side table
+        graded = [s for s in schemes if (s, RDF.type, DVT.GradingSystem) in g]
+        head = "".join(f"<th>{esc(self.notation(c))} (coarse)</th>" for c in coarse_levels)
+        body.append('<h2 id="comparison">Comparison</h2>')
+        body.append('<table class="side-by-side"><thead><tr><th>Scheme</th><th>Used by</th>' + head
+                    + "<th>Other strength levels</th><th>Certainty / evidence levels</th></tr></thead><tbody>")
+        for s in graded:
+            levels = self.levels_of(s)
+            cells = []
+            for c in coarse_levels:
+                cells.append(" ".join(lvl_badge(lv) for lv in levels
+                                      if self.level_kind(lv) == "strength" and self.coarse_of(lv) == c))
+            other = " ".join(lvl_badge(lv) for lv in levels
+                             if self.level_kind(lv) == "strength" and self.coarse_of(lv) not in coarse_levels)
+            cert = " ".join(lvl_badge(lv) for lv in levels if self.level_kind(lv) == "certainty")
+            used = ", ".join(self.link(ln, u) for u in sorted(users.get(s, []), key=lambda u: natural_key(self.label(u))))
+            body.append(f'<tr><td><a href="#{attr(local_name(s))}">{esc(self.label(s))}</a></td>'
+                        f"<td>{used or NONE_CELL}</td>"
+                        + "".join(f"<td>{c}</td>" for c in cells)
+                        + f"<td>{other}</td><td>{cert}</td></tr>")
+        body.append("</tbody></table>")
+        # one card per scheme
+        body.append('<h2 id="schemes">The schemes</h2><div class="schemes">')
+        for s in schemes:
+            card = [f'<section class="scheme-card" id="{attr(local_name(s))}"><h3>{self.link(ln, s, text=self.label(s))}</h3>',
+                    f'<p class="small">{esc(self.one(s, SKOS.definition))}</p>']
+            used = sorted(users.get(s, []), key=lambda u: natural_key(self.label(u)))
+            if used:
+                card.append('<p class="small">Used by: ' + ", ".join(self.link(ln, u) for u in used) + "</p>")
+            for kind, name in (("strength", "Strength"), ("certainty", "Certainty of evidence"), ("coarse", "Levels"),
+                               ("level", "Levels")):
+                levels = [lv for lv in self.levels_of(s) if self.level_kind(lv) == kind]
+                if not levels:
+                    continue
+                card.append(f"<h4>{esc(name)}</h4><ul>")
+                for lv in levels:
+                    coarse = self.coarse_of(lv)
+                    extra = (f' <span class="muted small">&rarr; coarse {ln.a("grading.html", self.notation(coarse), fragment=local_name(coarse))}</span>'
+                             if coarse is not None else "")
+                    implied = g.value(lv, DVT.impliedDirection)
+                    if implied is not None:
+                        extra += f' <span class="muted small">(always {esc(self.notation(implied))})</span>'
+                    card.append(f'<li id="{attr(local_name(lv))}">{lvl_badge(lv)} {self.link(ln, lv)}{extra}'
+                                f'<br><span class="small">{esc(self.meaning(lv))}</span></li>')
+                card.append("</ul>")
+            for note in self.all(s, SKOS.scopeNote):
+                card.append(f'<p class="small muted">{esc(note)}</p>')
+            card.append("</section>")
+            body.append("".join(card))
+        body.append("</div>")
+        return self._page(path, "Grading schemes", "\n".join(body))
+
+
+# ---------------------------------------------------------------- writing
+
+
+def check_output_dir(out: Path) -> None:
+    """``out`` may be replaced: it is missing, empty, or an earlier output of this generator."""
+    out = Path(out).resolve()
+    if out.exists():
+        if not out.is_dir():
+            raise DocsError(f"{out} exists and is not a directory")
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise DocsError(f"{out} is not empty and was not written by dvtkg docs; refusing to replace it "
+                            "(choose another --out or remove it)")
+
+
+def _write_tree(out: Path, pages: dict[str, str]) -> None:
+    """Write ``pages`` into ``out`` atomically: a new directory next to it, then swapped in."""
+    out = out.resolve()
+    check_output_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, text in pages.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        (tmp / STYLE_PATH).write_text(STYLE_CSS, encoding="utf-8")
+        (tmp / MARKER).write_text("written by dvtkg docs build; the whole directory is replaced on each build\n",
+                                  encoding="utf-8")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def build_site(out: Path | None = None, root: Path | None = None, use_reasoner: bool = True,
+               check: bool = True) -> SiteResult:
+    """Generate the site into ``out`` (default ``build/docs``) and check its links."""
+    start = time.perf_counter()
+    from dvtkg.guidance.knowledge import KnowledgeBase
+
+    root = (root or paths.project_root()).resolve()
+    out = Path(out) if out is not None else paths.build_dir(root) / "docs"
+    check_output_dir(out)
+    kb = KnowledgeBase.load(root)
+    conflicts = load_conflicts(kb, use_reasoner=use_reasoner)
+    site = Site(kb.graph, version=kb.version, conflicts=conflicts, root=root)
+    pages = site.render()
+    _write_tree(out, pages)
+    problems: list[str] = []
+    if check:
+        from dvtkg.docs.check import check_links
+
+        problems = check_links(out)
+    return SiteResult(out.resolve(), sorted(pages), time.perf_counter() - start, conflicts, problems)
