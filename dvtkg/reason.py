@@ -13,6 +13,8 @@ import io
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,14 +182,17 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
     return g
 
 
-def _run_hermit(tbox_owl: Path, ontologies: list[tuple[str, bytes]], subjects: list[list[URIRef]],
-                java_memory_mb: int) -> list[Graph] | None:
-    """One fresh World: the TBox plus the given case ontologies, classified by HermiT.
+@contextmanager
+def reasoning_world(tbox_owl: Path, java_memory_mb: int = JAVA_MEMORY_MB, prefix: str = "dvtkg-reason-"
+                    ) -> Iterator[owlready2.World]:
+    """A fresh owlready2 World with the reasoner TBox loaded, its own TMPDIR, bounded Java memory.
 
-    Returns the inferred types per case (same order), or None if the whole is inconsistent.
+    owlready2 writes the whole world to a temporary file per reasoner call: each call
+    gets its own directory. JAVA_MEMORY is owlready2's module setting (the only way to
+    bound the JVM), set on every call rather than relied on.
     """
     owlready2.reasoning.JAVA_MEMORY = java_memory_mb
-    with tempfile.TemporaryDirectory(prefix="dvtkg-reason-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         old_tmp = os.environ.get("TMPDIR")
         os.environ["TMPDIR"] = tmp
         tempfile.tempdir = None
@@ -195,27 +200,7 @@ def _run_hermit(tbox_owl: Path, ontologies: list[tuple[str, bytes]], subjects: l
         try:
             with open(tbox_owl, "rb") as fh:
                 world.get_ontology(TBOX_IRI).load(fileobj=fh)
-            ontos = [world.get_ontology(iri).load(fileobj=io.BytesIO(data)) for iri, data in ontologies]
-            try:
-                with ontos[0]:
-                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-            except owlready2.OwlReadyInconsistentOntologyError:
-                return None
-            except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
-                raise ReasonerError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
-            out = []
-            for subs in subjects:
-                inferred = Graph()
-                for iri in subs:
-                    ind = world[str(iri)]
-                    if ind is None:
-                        continue
-                    for cls in ind.INDIRECT_is_a:
-                        cls_iri = getattr(cls, "iri", None)
-                        if isinstance(cls_iri, str) and cls_iri.startswith(DVT_PREFIX):
-                            inferred.add((iri, RDF.type, URIRef(cls_iri)))
-                out.append(inferred)
-            return out
+            yield world
         finally:
             world.close()
             if old_tmp is None:
@@ -223,6 +208,36 @@ def _run_hermit(tbox_owl: Path, ontologies: list[tuple[str, bytes]], subjects: l
             else:
                 os.environ["TMPDIR"] = old_tmp
             tempfile.tempdir = None
+
+
+def _run_hermit(tbox_owl: Path, ontologies: list[tuple[str, bytes]], subjects: list[list[URIRef]],
+                java_memory_mb: int) -> list[Graph] | None:
+    """One fresh World: the TBox plus the given case ontologies, classified by HermiT.
+
+    Returns the inferred types per case (same order), or None if the whole is inconsistent.
+    """
+    with reasoning_world(tbox_owl, java_memory_mb) as world:
+        ontos = [world.get_ontology(iri).load(fileobj=io.BytesIO(data)) for iri, data in ontologies]
+        try:
+            with ontos[0]:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError:
+            return None
+        except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
+            raise ReasonerError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
+        out = []
+        for subs in subjects:
+            inferred = Graph()
+            for iri in subs:
+                ind = world[str(iri)]
+                if ind is None:
+                    continue
+                for cls in ind.INDIRECT_is_a:
+                    cls_iri = getattr(cls, "iri", None)
+                    if isinstance(cls_iri, str) and cls_iri.startswith(DVT_PREFIX):
+                        inferred.add((iri, RDF.type, URIRef(cls_iri)))
+            out.append(inferred)
+        return out
 
 
 def _subjects(case: Graph) -> list[URIRef]:

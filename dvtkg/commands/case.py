@@ -37,15 +37,23 @@ def _load(path: str):
     return kb, loaded
 
 
-def convert(args: argparse.Namespace) -> int:
+def _checked(path: str):
+    """(kb, loaded case), or the exit code after printing why the case is refused."""
     try:
-        kb, loaded = _load(args.case)
+        return _load(path), 0
     except CaseValidationError as exc:
         print(str(exc), file=sys.stderr)
-        return 1
+        return None, 1
     except CaseInputError as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
-        return 2
+        return None, 2
+
+
+def convert(args: argparse.Namespace) -> int:
+    found, rc = _checked(args.case)
+    if found is None:
+        return rc
+    kb, loaded = found
     g = loaded.graph
     if args.format == "ttl":
         sys.stdout.write(g.serialize(format="turtle"))
@@ -56,13 +64,8 @@ def convert(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    try:
-        _, loaded = _load(args.case)
-    except CaseValidationError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except CaseInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{loaded.source}: conforms to the case-sheet contract")
+    found, rc = _checked(args.case)
+    if found is None:
+        return rc
+    print(f"{found[1].source}: conforms to the case-sheet contract")
     return 0

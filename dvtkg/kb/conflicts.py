@@ -42,8 +42,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,14 +52,13 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from dvtkg import paths
 from dvtkg.cases.vocab import DVT
+from dvtkg.reason import JAVA_MEMORY_MB, TBOX_IRI, reasoning_world
 
 PAIR_PREFIX = "urn:dvtkg:pair:"
 PAIR_ONTOLOGY = "urn:dvtkg:conflict-pairs"
-TBOX_IRI = "https://w3id.org/dvtkg/ontology"
 # Bump when the pair classes or the cache format change.
 ALGORITHM_VERSION = "1"
 CACHE_PREFIX = "kb-conflicts-"
-JAVA_MEMORY_MB = 1024
 
 
 class ConflictAnalysisError(Exception):
@@ -237,32 +234,17 @@ def unsatisfiable_pairs(tbox_owl: Path, ontology_xml: bytes, java_memory_mb: int
     """IRIs of the ``urn:dvtkg:pair:`` classes HermiT finds unsatisfiable (one run)."""
     import owlready2
 
-    owlready2.reasoning.JAVA_MEMORY = java_memory_mb
-    with tempfile.TemporaryDirectory(prefix="dvtkg-conflicts-") as tmp:
-        old_tmp = os.environ.get("TMPDIR")
-        os.environ["TMPDIR"] = tmp
-        tempfile.tempdir = None
-        world = owlready2.World()
+    with reasoning_world(tbox_owl, java_memory_mb, prefix="dvtkg-conflicts-") as world:
+        onto = world.get_ontology(PAIR_ONTOLOGY).load(fileobj=io.BytesIO(ontology_xml))
         try:
-            with open(tbox_owl, "rb") as fh:
-                world.get_ontology(TBOX_IRI).load(fileobj=fh)
-            onto = world.get_ontology(PAIR_ONTOLOGY).load(fileobj=io.BytesIO(ontology_xml))
-            try:
-                with onto:
-                    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-            except owlready2.OwlReadyInconsistentOntologyError as exc:
-                raise ConflictAnalysisError("the knowledge TBox is inconsistent; no pair can be decided") from exc
-            except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
-                raise ConflictAnalysisError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
-            return {c.iri for c in world.inconsistent_classes()
-                    if isinstance(getattr(c, "iri", None), str) and c.iri.startswith(PAIR_PREFIX)}
-        finally:
-            world.close()
-            if old_tmp is None:
-                os.environ.pop("TMPDIR", None)
-            else:
-                os.environ["TMPDIR"] = old_tmp
-            tempfile.tempdir = None
+            with onto:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError as exc:
+            raise ConflictAnalysisError("the knowledge TBox is inconsistent; no pair can be decided") from exc
+        except (owlready2.OwlReadyJavaError, FileNotFoundError, OSError) as exc:
+            raise ConflictAnalysisError(f"the HermiT reasoner failed to run: {str(exc).strip()[:500]}") from exc
+        return {c.iri for c in world.inconsistent_classes()
+                if isinstance(getattr(c, "iri", None), str) and c.iri.startswith(PAIR_PREFIX)}
 
 
 def _cache_file(kb, digest: str) -> Path:
