@@ -218,10 +218,11 @@ class KnowledgeBase:
     def _derive_stances(self) -> None:
         """Add the knowledge-level stances and action overlaps to the index (computed once)."""
         for row in self.query("guidance-stances", self.index):
-            node = URIRef(f"{row.rec}#stance-{str(row.stance)}-{str(row.action).rsplit('#', 1)[-1]}")
+            node = URIRef(f"{row.rec}#stance-{row.origin}-{row.stance}-{str(row.action).rsplit('#', 1)[-1]}")
             self.index.add((row.rec, DVT.takesStance, node))
             self.index.add((node, DVT.stanceAction, row.action))
             self.index.add((node, DVT.stanceDirection, Literal(str(row.stance))))
+            self.index.add((node, DVT.stanceOrigin, Literal(str(row.origin))))
         for row in self.query("guidance-action-overlaps", self.index):
             self.index.add((row.a, DVT.overlapsAction, row.b))
         rows = sorted(self.query("guidance-conflict-candidates", self.index),
