@@ -96,6 +96,14 @@ chromium: ## install Debian's chromium for the headless browser test when /usr/b
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
 	fi
 
+# `make sparql-server [SPARQL_PORT=7878]`: an Oxigraph server (the oxigraph PyPI package) on 127.0.0.1,
+# store under build/oxigraph (persists), knowledge base loaded; runs in the foreground, Ctrl-C stops it.
+# The tests start their own server on a free port: nothing here is needed by `make test` (docs/sparql.md).
+SPARQL_PORT ?= 7878
+.PHONY: sparql-server
+sparql-server: $(STAMP) ## start an Oxigraph SPARQL server on 127.0.0.1:SPARQL_PORT with the knowledge base loaded, print the query URL
+	$(PY) -m dvtkg.sparql.server --location build/oxigraph --port $(SPARQL_PORT)
+
 clean: ## remove build/ and Python caches (keeps .venv)
 	rm -rf build .pytest_cache
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf

@@ -24,6 +24,8 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.assess",
     "dvtkg.commands.case",
     "dvtkg.commands.docs",
+    "dvtkg.commands.query",
+    "dvtkg.commands.publish",
 ]
 
 EXIT_OK = 0

@@ -11,7 +11,12 @@ the docs generator read::
 - ``id``: the query's stable identifier (by convention the file stem);
 - ``summary``: one line saying what the query asks;
 - ``params``: the variables the caller binds (rdflib ``initBindings``), separated
-  by commas or spaces; ``none`` (or an empty value) means no parameters;
+  by commas or spaces; ``none`` (or an empty value) means no parameters. Each may
+  carry a type and a marker (see :func:`parse_param_specs`), e.g.
+  ``# params: source:iri, strength:string?, limit:integer=10``: the type is one of
+  :data:`PARAM_TYPES` (``string`` when none is given); ``?`` makes the parameter
+  optional (left unbound when not given: it then matches anything), ``=VALUE`` gives
+  it a default; otherwise it is required;
 - ``expect``: what a clean knowledge base gives: ``none`` (no rows: a curation
   check) or ``rows`` (a competency question that must answer).
 
@@ -32,7 +37,32 @@ REQUIRED_KEYS: tuple[str, ...] = ("id", "summary", "params", "expect")
 #: ``params`` values that mean "this query takes no parameters".
 NO_PARAMS: frozenset[str] = frozenset({"", "none", "-", "(none)"})
 
+#: The parameter types a ``# params:`` line may declare (``name:type``).
+PARAM_TYPES: tuple[str, ...] = ("string", "iri", "integer", "decimal", "boolean")
+
+_PARAM_SPEC = re.compile(
+    r"^[?$]?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\s*:\s*(?P<type>[A-Za-z]+))?"
+    r"\s*(?:(?P<optional>\?)|=\s*(?P<default>\S+))?$"
+)
+
 _HEADER_LINE = re.compile(r"^#\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared parameter: its variable name, type, and whether it must be given."""
+
+    name: str
+    type: str = "string"
+    required: bool = True
+    default: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.name}:{self.type}"
+        if self.default is not None:
+            return f"{text}={self.default}"
+        return text if self.required else text + "?"
 
 
 @dataclass(frozen=True)
@@ -45,6 +75,14 @@ class QueryFile:
     expect: str = "rows"
     text: str = ""
     path: Path = Path()
+    param_specs: tuple[ParamSpec, ...] = ()
+
+    def param(self, name: str) -> ParamSpec | None:
+        """The declared parameter ``name`` (untyped declarations are strings), or None."""
+        for spec in self.param_specs:
+            if spec.name == name:
+                return spec
+        return None
 
     @property
     def expects_no_rows(self) -> bool:
@@ -52,12 +90,45 @@ class QueryFile:
         return self.expect.lower() == "none"
 
 
-def _parse_params(value: str) -> list[str]:
-    """Split a ``# params:`` value into variable names (``?x`` and ``$x`` accepted)."""
+def parse_param_specs(value: str, path: Path | str = "<string>") -> list[ParamSpec]:
+    """Parse a ``# params:`` value into parameter declarations.
+
+    Entries are separated by commas (or, for untyped names, spaces). Each entry is
+    ``name``, ``name:type``, ``name:type?`` (optional) or ``name:type=default``;
+    ``?x`` and ``$x`` are accepted for ``x``. Raises ValueError for an unknown type,
+    a malformed entry, or a name given twice.
+    """
     if value.strip().lower() in NO_PARAMS:
         return []
-    names = [p.lstrip("?$") for p in re.split(r"[,\s]+", value.strip()) if p]
-    return [n for n in names if n]
+    specs: list[ParamSpec] = []
+    for chunk in (c.strip() for c in value.split(",")):
+        if not chunk:
+            continue
+        # "a b c" (the older space-separated form) is three untyped names
+        entries = chunk.split() if re.fullmatch(r"[?$]?\w+(\s+[?$]?\w+)*", chunk) else [chunk]
+        for entry in entries:
+            m = _PARAM_SPEC.match(entry)
+            if not m:
+                raise ValueError(f"{path}: cannot read the parameter declaration {entry!r} "
+                                 "(write name, name:type, name:type? or name:type=default)")
+            ptype = (m.group("type") or "string").lower()
+            if ptype not in PARAM_TYPES:
+                raise ValueError(f"{path}: parameter {m.group('name')!r} has the unknown type {ptype!r} "
+                                 f"(known: {', '.join(PARAM_TYPES)})")
+            default = m.group("default")
+            specs.append(ParamSpec(m.group("name"), ptype, required=not (m.group("optional") or default is not None),
+                                   default=default))
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise ValueError(f"{path}: parameter {spec.name!r} is declared twice")
+        seen.add(spec.name)
+    return specs
+
+
+def _parse_params(value: str) -> list[str]:
+    """Split a ``# params:`` value into variable names (``?x`` and ``$x`` accepted)."""
+    return [spec.name for spec in parse_param_specs(value)]
 
 
 def parse_query_text(text: str, path: Path | str = "<string>") -> QueryFile:
@@ -90,13 +161,15 @@ def parse_query_text(text: str, path: Path | str = "<string>") -> QueryFile:
     for key in ("id", "summary", "expect"):
         if not found[key]:
             raise ValueError(f"{path}: header line '# {key}:' is empty")
+    specs = parse_param_specs(found["params"], path)
     return QueryFile(
         id=found["id"],
         summary=found["summary"],
-        params=_parse_params(found["params"]),
+        params=[spec.name for spec in specs],
         expect=found["expect"],
         text=text,
         path=path,
+        param_specs=tuple(specs),
     )
 
 
