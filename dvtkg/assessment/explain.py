@@ -6,6 +6,7 @@ from rdflib import URIRef
 
 from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.model import GuidanceItem
+from dvtkg.assessment.safety import explain_options
 from dvtkg.guidance.engine import CriterionState, Evaluation, ResultRecord
 from dvtkg.guidance.knowledge import KnowledgeBase
 
@@ -120,6 +121,8 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             if r.status == "indeterminate" and unknown and cs.role in ("required", "excluding", "blocking"):
                 item.because.append(f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else ""))
                 item.missing += missing_keys(kb, facts, cs, side, by_rec)
+        explain_options(kb, r, item, facts, side, lambda crit, _side=side: _facts_text(kb, facts, crit, _side))
+        item.indication = info.indication
         item.missing = sorted(dict.fromkeys(item.missing))
         (current if info.currency == "current" else old).append(item)
     return current, old

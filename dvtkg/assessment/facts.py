@@ -26,6 +26,10 @@ class CaseFacts:
         """Whether the patient or a limb was classified into ``cls``."""
         return any(True for _ in self.inferred.subjects(RDF.type, cls))
 
+    def holds(self, subject: URIRef, cls: URIRef) -> bool:
+        """Whether this one subject (the patient or a limb) was classified into ``cls``."""
+        return (subject, RDF.type, cls) in self.inferred
+
     def limb(self, side: str) -> URIRef | None:
         for limb in self.graph.objects(self.patient, DVT.hasLimb):
             lat = self.graph.value(limb, DVT.laterality)

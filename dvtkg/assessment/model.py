@@ -45,6 +45,13 @@ class GuidanceItem:
     source_remark: str = ""
     curator_remark: str = ""
     decision_rules: list[str] = field(default_factory=list)
+    struck_out: list[dict[str, str]] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    caution_details: list[dict[str, str]] = field(default_factory=list)
+    questions: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    decision_remark: str = ""
+    indication: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +66,9 @@ class GuidanceItem:
             "cautionsUnknown": self.cautions_unknown, "borderline": self.borderline, "missing": self.missing,
             "shownWith": self.shown_with, "sourceRemark": self.source_remark, "curatorRemark": self.curator_remark,
             "decisionRules": self.decision_rules,
+            "struckOut": self.struck_out, "options": self.options, "cautionDetails": self.caution_details,
+            "questions": self.questions, "notes": self.notes, "decisionRemark": self.decision_remark,
+            "indication": self.indication,
         }
 
 
@@ -77,6 +87,10 @@ class Assessment:
     closures: list[dict[str, Any]]
     engine: dict[str, Any]
     graph: Graph = field(default_factory=Graph, repr=False)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    limbs_not_examined: list[str] = field(default_factory=list)
+    questions: dict[str, str] = field(default_factory=dict)
+    bottom_line: list[dict[str, Any]] = field(default_factory=list)
 
     def items(self, statement_id: str) -> list[GuidanceItem]:
         """Every result for one statement (one, or one per limb)."""
@@ -102,6 +116,9 @@ class Assessment:
         return {
             "case": self.case,
             "source": self.source,
+            "alerts": self.alerts,
+            "bottomLine": self.bottom_line,
+            "limbsNotExamined": self.limbs_not_examined,
             "classifications": self.classifications,
             "recommendations": [r.as_dict() for r in self.recommendations],
             "conflicts": self.conflicts,
@@ -109,5 +126,6 @@ class Assessment:
             "dataConflicts": self.data_conflicts,
             "derived": self.derived,
             "closures": self.closures,
+            "questions": self.questions,
             "engine": self.engine,
         }

@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 from dvtkg import paths
 from dvtkg.assessment.explain import explain
 from dvtkg.assessment.facts import CaseFacts
+from dvtkg.assessment.safety import raise_alerts
 from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
@@ -149,6 +150,7 @@ class Assessor:
             engine={},
             graph=ev.assessment + g + inferred,
         )
+        assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
         timings.add("report", start)
         assessment.engine = {
             "reasoner": "HermiT (owlready2 0.51), a fresh World per reasoning call",

@@ -31,14 +31,45 @@ class CriterionState:
 
 
 @dataclass
+class ActionState:
+    """The state of one action contraindication for one option of a result (decision rule 14)."""
+
+    ci: URIRef
+    crit: URIRef
+    blocks: bool
+    state: str
+    node: URIRef
+
+
+@dataclass
+class OptionRecord:
+    """One option of a result (the statement itself when it offers none) and its contraindication states."""
+
+    opt: URIRef
+    node: URIRef
+    states: list[ActionState] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """blocked (a block is met), unknown (a block is unknown), or allowed."""
+        blocks = [s.state for s in self.states if s.blocks]
+        if "met" in blocks:
+            return "blocked"
+        if "unknown" in blocks or "conflict" in blocks:
+            return "unknown"
+        return "allowed"
+
+
+@dataclass
 class ResultRecord:
-    """The status of one statement for one subject, with its criterion states."""
+    """The status of one statement for one subject, with its criterion and option states."""
 
     node: URIRef
     rec: URIRef
     limb: URIRef | None
     status: str = ""
     states: list[CriterionState] = field(default_factory=list)
+    options: list[OptionRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +112,22 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
             subject = (row.limb if info is not None and info.level == "limb" else patient)
             node = URIRef(f"{rec.node}-{str(row.role)}-{_local(row.crit)}")
             rec.states.append(CriterionState(row.crit, str(row.role), str(row.state), subject, node))
+
+        for row in view.query(q["guidance-action-states"], patient=patient):
+            r = results.get((row.rec, row.limb))
+            if r is None:
+                continue
+            opt = next((o for o in r.options if o.opt == row.opt), None)
+            if opt is None:
+                opt = OptionRecord(row.opt, URIRef(f"{r.node}-option-{_local(row.opt)}"))
+                r.options.append(opt)
+            if row.ci is not None and row.state is not None and all(st.ci != row.ci for st in opt.states):
+                opt.states.append(ActionState(row.ci, row.crit, str(row.effect).endswith("/blocks"), str(row.state),
+                                              URIRef(f"{opt.node}-{_local(row.ci)}")))
+        for r in results.values():
+            r.options.sort(key=lambda o: str(o.opt))
+            for o in r.options:
+                o.states.sort(key=lambda st: str(st.ci))
 
         dependent_types = Graph()
         decided: dict[tuple[URIRef, URIRef], str] = {}
@@ -145,6 +192,16 @@ def _assessment_graph(assessment: URIRef, patient: URIRef, results: list[ResultR
             g.add((r.node, DVT.aboutLimb, r.limb))
         if r.status:
             g.add((r.node, DVT.status, Literal(r.status)))
+        for o in r.options:
+            g.add((r.node, DVT.hasOption, o.opt))
+            for st in o.states:
+                g.add((r.node, DVT.hasOptionState, st.node))
+                g.add((st.node, RDF.type, DVT.CriterionState))
+                g.add((st.node, DVT.forOption, o.opt))
+                g.add((st.node, DVT.viaContraindication, st.ci))
+                g.add((st.node, DVT.ofCriterion, st.crit))
+                g.add((st.node, DVT.criterionRole, Literal("action-blocking" if st.blocks else "action-caution")))
+                g.add((st.node, DVT.criterionState, Literal(st.state)))
         for cs in r.states:
             g.add((r.node, DVT.hasCriterionState, cs.node))
             g.add((cs.node, RDF.type, DVT.CriterionState))

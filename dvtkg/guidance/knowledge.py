@@ -21,6 +21,7 @@ from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
 from dvtkg.kb.build import load_knowledge, sources_hash
 from dvtkg.queryfiles import QueryFile, find_queries
+from dvtkg.guidance.safety import SafetyKnowledge, load_safety
 from dvtkg.guidance.store import GuidanceStore
 from dvtkg.reason import REASONER_INPUT_VERSION, reasoner_tbox
 
@@ -51,6 +52,7 @@ class StatementInfo:
     level: str
     source_remark: str
     curator_remark: str
+    indication: str = "venous thromboembolism"
     actions: list[tuple[str, str]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     excluded_groups: set[str] = field(default_factory=set)
@@ -112,7 +114,10 @@ INDEX_PREDICATES = {
     DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
     DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
     DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy, DCTERMS.source,
+    DVT.offersOption, DVT.optionAction, DVT.contraindicatedAction, DVT.contraindicationCriterion,
+    DVT.contraindicationEffect, DVT.addressesIndication,
 }
+INDEX_TYPES = {DVT.GuidanceDependentCriterion, DVT.DrugLabelStatement}
 
 
 def guidance_index(knowledge: Graph) -> Graph:
@@ -123,7 +128,7 @@ def guidance_index(knowledge: Graph) -> Graph:
     """
     index = Graph()
     for t in knowledge:
-        if t[1] in INDEX_PREDICATES or (t[1] == RDF.type and t[2] == DVT.GuidanceDependentCriterion):
+        if t[1] in INDEX_PREDICATES or (t[1] == RDF.type and t[2] in INDEX_TYPES):
             index.add(t)
     return index
 
@@ -144,6 +149,7 @@ class KnowledgeBase:
     index: Graph = field(default_factory=Graph)
     candidates: dict[tuple[URIRef, URIRef], "ConflictCandidate"] = field(default_factory=dict)
     store: GuidanceStore | None = None
+    safety: SafetyKnowledge | None = None
 
     @classmethod
     def load(cls, root: Path | None = None) -> "KnowledgeBase":
@@ -162,6 +168,7 @@ class KnowledgeBase:
         kb = cls(root, graph, owl_path, load_key_table(graph), queries, {}, {}, version)
         kb.statements = kb._load_statements()
         kb.criteria = kb._load_criteria()
+        kb.safety = load_safety(graph, queries)
         kb.index = guidance_index(graph)
         kb._derive_stances()
         kb.store = GuidanceStore(kb.index)
@@ -197,6 +204,11 @@ class KnowledgeBase:
                 info.groups.add(str(row.group))
             if row.excludedGroup is not None:
                 info.excluded_groups.add(str(row.excludedGroup))
+        for rec, info in out.items():
+            ind = self.graph.value(rec, DVT.addressesIndication)
+            label = self.graph.value(ind, RDFS.label) if ind is not None else None
+            if label is not None:
+                info.indication = str(label)
         for row in self.query("guidance-statement-links"):
             info = out.get(row.rec)
             if info is not None:
