@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 from dvtkg import paths
 from dvtkg.assessment.explain import explain
 from dvtkg.assessment.facts import CaseFacts
+from dvtkg.assessment.notes import add_notes, limbs_not_examined
 from dvtkg.assessment.safety import raise_alerts
 from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
@@ -150,6 +151,8 @@ class Assessor:
             engine={},
             graph=ev.assessment + g + inferred,
         )
+        add_notes(self.kb, facts, current, ev.results)
+        assessment.limbs_not_examined = limbs_not_examined(facts)
         assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
         timings.add("report", start)
         assessment.engine = {
