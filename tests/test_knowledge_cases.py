@@ -284,7 +284,7 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     # ---- sparse sheet ------------------------------------------------------------------
     (SPARSE, "AHA11-T5", None, A, "IFDVT on the left (CFV) is enough for the patient-level population"),
     (SPARSE, "AHA11-S1", "left", A, "population IFDVT only (rule 10)"),
-    (SPARSE, "ASH20-R12", None, A, "VTE present (DVT on imaging)"),
+    (SPARSE, "ASH20-R12", None, I, "VTE present, but rule 14: a duration plan is blocked by an absolute contraindication to anticoagulation, and none of the rule-5 facts is stated"),
     (SPARSE, "AHA11-T1", "left", I, "limb-threat signs unknown; every rule-6 blocking fact unknown"),
     (SPARSE, "AHA11-T4", "left", I, "symptom days, bleeding risk, selection unknown"),
     (SPARSE, "AHA11-T2", "left", I, "endovascular availability unknown"),
@@ -312,9 +312,9 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     (CONTRA, "AHA11-S1", "left", I, "I82.422 (left iliac) vs no left iliac segment: left IFDVT neither concluded nor denied"),
     (CONTRA, "AHA11-T5", None, I, "left iliac contradicted, right no thrombus: IFDVT unknown"),
     (CONTRA, "AHA11-T1", "left", N, "no limb-threat sign (all stated false) decides, whatever the iliac"),
-    (CONTRA, "ASH20-R5", "left", A, "proximal DVT on imaging (femoral, popliteal), no limb threat: untouched by the conflicts"),
-    (CONTRA, "CHEST21-06", "left", A, "acute DVT, no limb threat: untouched by the conflicts"),
-    (CONTRA, "CHEST21-24", None, A, "unprovoked VTE"),
+    (CONTRA, "ASH20-R5", "left", I, "proximal DVT, no limb threat; rule 14: anticoagulation alone needs the absolute contraindication decided, and the contradicted none/activeBleeding pair is unknown"),
+    (CONTRA, "CHEST21-06", "left", I, "acute DVT, no limb threat; rule 14: the absolute contraindication to anticoagulation is unknown (its facts contradict each other)"),
+    (CONTRA, "CHEST21-24", None, I, "unprovoked VTE; rule 14: the DOAC option needs the absolute contraindication and pregnancy (sex and pregnancy contradict each other) decided"),
     # ---- PE with hypotension ---------------------------------------------------------
     (PEHYPO, "ASH20-R6", None, A, "PE with haemodynamic compromise; nothing blocks"),
     (PEHYPO, "CHEST21-07", None, A, "PE with systolic 82 < 90, bleeding risk not high; nothing blocks"),
