@@ -18,6 +18,7 @@ from dvtkg.cases.vocab import DVT
 from dvtkg.guidance.knowledge import KnowledgeBase
 
 MAX_PASSES = 4
+ROLE_ORDER = ("required", "excluding", "blocking", "caution")
 
 
 @dataclass
@@ -125,6 +126,7 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
                 opt.states.append(ActionState(row.ci, row.crit, str(row.effect).endswith("/blocks"), str(row.state),
                                               URIRef(f"{opt.node}-{_local(row.ci)}")))
         for r in results.values():
+            r.states.sort(key=lambda cs: (ROLE_ORDER.index(cs.role), str(cs.crit)))
             r.options.sort(key=lambda o: str(o.opt))
             for o in r.options:
                 o.states.sort(key=lambda st: str(st.ci))

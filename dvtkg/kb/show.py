@@ -6,7 +6,7 @@ import difflib
 import textwrap
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from dvtkg.kb.build import KnowledgeError
 from dvtkg.kb.stats import DVT, label, local_name, statement_classes, statement_nodes, statement_type
@@ -134,6 +134,42 @@ def _source_lines(g: Graph, src) -> list[str]:
     return lines
 
 
+def _action_safety_lines(g: Graph, node, actions: list) -> list[str]:
+    """The options the statement offers and the contraindications its actions carry (decision rule 14)."""
+    out: list[str] = []
+    options = sorted(g.objects(node, DVT.offersOption), key=lambda o: (int(_one(g, o, DVT.optionOrder) or 0), str(o)))
+    if options:
+        out += ["", "Options (each kept unless one of its actions is blocked for the patient):"]
+        for o in options:
+            acts = ", ".join(label(g, a) for a in _values(g, o, DVT.optionAction))
+            out += _wrap(f"{_one(g, o, DVT.optionOrder)}. {label(g, o)} [{acts}]")
+    direction = g.value(node, DVT.direction)
+    is_label = (node, RDF.type, DVT.DrugLabelStatement) in g
+    reached = {a for o in options for a in g.objects(o, DVT.optionAction)} | set(actions)
+    found: dict[str, list[str]] = {"blocks": [], "cautions": []}
+    for act in sorted(reached, key=str):
+        for anc in g.transitive_objects(act, RDFS.subClassOf):
+            for ci in g.subjects(DVT.contraindicatedAction, anc):
+                effect = local_name(g.value(ci, DVT.contraindicationEffect) or "")
+                src = g.value(ci, DCTERMS.source)
+                text = (f"{label(g, act)}: {label(g, ci)} [criterion {label(g, g.value(ci, DVT.contraindicationCriterion))}; "
+                        f"on {label(g, anc)}; source {label(g, src) if src is not None else '(none)'}]")
+                if effect in found and text not in found[effect]:
+                    found[effect].append(text)
+    if direction is not None and local_name(direction) == "against" or is_label:
+        why = "drug-label statements keep their own status" if is_label else "a statement against an action is never blocked by it"
+        if found["blocks"] or found["cautions"]:
+            out += ["", f"Action contraindications: not applied ({why})."]
+        return out
+    for effect, title in (("blocks", "Blocking criteria from the action (decision rule 14; met -> blocked or option struck out)"),
+                          ("cautions", "Cautions from the action (shown, never blocking)")):
+        if found[effect]:
+            out += ["", f"{title}:"]
+            for text in found[effect]:
+                out += _wrap(f"- {text}", indent=INDENT + "  ", first=INDENT)
+    return out
+
+
 def show(graph: Graph, statement_id: str) -> str:
     """A readable block describing statement ``statement_id``."""
     g = graph
@@ -224,6 +260,8 @@ def show(graph: Graph, statement_id: str) -> str:
         lines.append(f"{title}:")
         for crit in crits:
             lines += _criterion_lines(g, crit)
+
+    lines += _action_safety_lines(g, node, actions)
 
     evidence = _values(g, node, DVT.supportedBy)
     if evidence:
