@@ -21,7 +21,7 @@ from pathlib import Path
 import owlready2
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, XSD
 
 from dvtkg.cases.vocab import DVT
 
@@ -29,7 +29,7 @@ TBOX_IRI = "https://w3id.org/dvtkg/ontology"
 DVT_PREFIX = str(DVT)
 JAVA_MEMORY_MB = 1024
 # Bump when reasoner_tbox() or reasoner_case_graph() changes: names the cached reasoner file.
-REASONER_INPUT_VERSION = "3"
+REASONER_INPUT_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,38 @@ def vein_closures(case: Graph, unclosed: set[URIRef]) -> list[Closure]:
     return closures
 
 
+def limb_closures(case: Graph, conflicts: list | None = None) -> list[Closure]:
+    """Decision rule 4: close each patient to the legs the case gives (``hasLimb max N``).
+
+    A leg absent from ``limbs`` was not examined and is not part of the diagnosed DVT,
+    so the patient-level findings ("no proximal thrombus in any limb", ...) are decided
+    from the legs given. No closure when no leg is given (nothing is decided then), nor
+    when a data conflict says an absent leg has thrombus (a code naming that leg's veins).
+    """
+    sides_in_conflict = {fact.split(".")[1] for c in (conflicts or []) for fact in getattr(c, "facts", [])
+                         if fact.startswith("limbs.") and fact.endswith(".veins")}
+    closures = []
+    for patient in sorted(case.subjects(RDF.type, DVT.Patient)):
+        limbs = tuple(sorted(case.objects(patient, DVT.hasLimb)))
+        if not limbs:
+            continue
+        given = {str(case.value(l, DVT.laterality) or "").rsplit("/", 1)[-1] for l in limbs}
+        if sides_in_conflict - given:
+            continue
+        closures.append(Closure(patient, DVT.hasLimb, limbs,
+                                "decision rule 4: a leg absent from the case was not examined and is not part of "
+                                "the diagnosed DVT; the patient-level findings are decided from the legs given"))
+    return closures
+
+
+def _at_most(g: Graph, subject: URIRef, prop: URIRef, n: int) -> None:
+    r = BNode()
+    g.add((subject, RDF.type, r))
+    g.add((r, RDF.type, OWL.Restriction))
+    g.add((r, OWL.onProperty, prop))
+    g.add((r, OWL.maxCardinality, Literal(n, datatype=XSD.nonNegativeInteger)))
+
+
 def _some(g: Graph, subject: URIRef, prop: URIRef, filler: URIRef) -> None:
     r = BNode()
     g.add((subject, RDF.type, r))
@@ -150,7 +182,8 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
 
     A limb's thrombus in a segment becomes ``limb a (hasThrombusIn some <SegmentClass>)``
     and a closure ``limb a (hasThrombusIn only (<class> or ...))``, which keeps the
-    reasoner free of nominals; laterality, codes and derivation records play no part in
+    reasoner free of nominals; the patient's closure to the legs given (decision rule 4)
+    becomes ``patient a (hasLimb max N)``; laterality, codes and derivation records play no part in
     any criterion and are left out.
     """
     g = Graph()
@@ -175,6 +208,9 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
         if limb in individuals and seg in segment_classes:
             _some(g, limb, DVT.hasThrombusIn, segment_classes[seg])
     for c in closures:
+        if c.prop == DVT.hasLimb:
+            _at_most(g, c.subject, c.prop, len(c.members))
+            continue
         _only(g, c.subject, c.prop, sorted({segment_classes[m] for m in c.members if m in segment_classes}))
     onto = URIRef(case_iri)
     g.add((onto, RDF.type, OWL.Ontology))

@@ -21,7 +21,7 @@ CATALOGUE = Path(__file__).parent / "data" / "catalogue.tsv"
 COLUMNS = ["id", "type", "source", "direction", "strength", "certainty", "check", "currency", "replacedBy", "level"]
 TYPES = {"Recommendation", "DrugLabelStatement"}
 SOURCES = {
-    "AHA2011", "ASH2020", "ASH2018P", "ASH2021C", "CHEST2021", "NICE-NG158", "SIR2020", "ISTH2018", "AT9",
+    "AHA2011", "ASH2020", "ASH2018P", "ASH2021C", "CHEST2021", "NICE-NG158", "SIR2020", "ISTH2018", "AT9", "AT9P",
     "CHEST2016", "LABEL-dabigatran", "LABEL-edoxaban", "LABEL-rivaroxaban", "LABEL-apixaban",
     "LABEL-enoxaparin", "LABEL-anticoagulants-pregnancy",
 }
@@ -49,7 +49,7 @@ def test_catalogue_is_well_formed():
     with CATALOGUE.open(encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")
     assert header == COLUMNS
-    assert len(ROWS) == 81
+    assert len(ROWS) == 84
     assert len(set(IDS)) == len(IDS), "duplicate IDs in the catalogue"
     for r in ROWS:
         assert None not in r.values() and None not in r, f"{r['id']}: wrong number of columns"

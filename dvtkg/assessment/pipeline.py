@@ -29,7 +29,7 @@ from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
 from dvtkg.guidance.engine import evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
-from dvtkg.reason import Classification, classify, vein_closures
+from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 STAGES = ("parse", "validate", "reason", "query", "report")
 FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
@@ -122,7 +122,7 @@ class Assessor:
         g = loaded.graph
         derived = derive_facts(g)
         outcome = check_data_conflicts(g)
-        closures = vein_closures(g, outcome.unclosed_limbs)
+        closures = vein_closures(g, outcome.unclosed_limbs) + limb_closures(g, outcome.conflicts)
         case_iri = str(case_ns(loaded.case_id))[:-1]
         timings.add("parse", start)
         return _Prepared(loaded, g, derived, list(outcome.conflicts), closures, case_iri, timings)

@@ -3,7 +3,9 @@
 - creatinine clearance by Cockcroft-Gault when only serum creatinine is given;
 - the episode age of decision rule 1 (days since diagnosis, else the longest
   symptom duration of the legs with thrombus);
-- whether a dated event happened at all, when only its number of days is given.
+- whether a dated event happened at all, when only its number of days is given;
+- "no recurrence on therapeutic anticoagulation" for a patient on no anticoagulant
+  whose case does not say the VTE is a recurrence (decision rule 17).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def derive_facts(g: Graph) -> list[DerivedFact]:
     for patient in g.subjects(RDF.type, DVT.Patient):
         facts += _derive_crcl(g, patient)
         facts += _derive_episode(g, patient)
+        facts += _derive_no_recurrence_on_anticoagulation(g, patient)
     for days_prop, flag in ((DVT.intracranialEventDaysAgo, DVT.hadIntracranialEvent),
                             (DVT.majorSurgeryDaysAgo, DVT.hadMajorSurgery),
                             (DVT.majorGiBleedDaysAgo, DVT.hadMajorGiBleed)):
@@ -123,4 +126,29 @@ def _derive_episode(g: Graph, patient: URIRef) -> list[DerivedFact]:
     g.add((patient, DVT.episodeDaysAgo, Literal(days, datatype=XSD.decimal)))
     fact = DerivedFact("course.vteDaysAgo", patient, days, method)
     _record(g, fact, DVT.episodeDaysAgo)
+    return [fact]
+
+
+def _derive_no_recurrence_on_anticoagulation(g: Graph, patient: URIRef) -> list[DerivedFact]:
+    """Decision rule 17: a patient on no anticoagulant did not have this VTE on therapeutic anticoagulation.
+
+    Derived only when course.currentAnticoagulant = none, the fact itself is not stated,
+    and nothing in the case says this VTE is a recurrence or happened on anticoagulation
+    (course.recurrentUnprovoked and course.onTherapeuticAnticoagulation are not true).
+    """
+    if g.value(patient, DVT.recurrenceOnTherapeuticAnticoagulation) is not None:
+        return []
+    current = g.value(patient, DVT.currentAnticoagulant)
+    if current is None or str(current) != "none":
+        return []
+    for prop in (DVT.recurrentUnprovoked, DVT.onTherapeuticAnticoagulation):
+        value = g.value(patient, prop)
+        if value is not None and value.toPython() is True:
+            return []
+    method = ("decision rule 17: course.currentAnticoagulant = none and the case does not say this VTE is a "
+              "recurrence (course.recurrentUnprovoked and course.onTherapeuticAnticoagulation are not true), "
+              "so it did not recur on therapeutic anticoagulation")
+    g.add((patient, DVT.recurrenceOnTherapeuticAnticoagulation, Literal(False)))
+    fact = DerivedFact("course.recurrenceOnTherapeuticAnticoagulation", patient, False, method)
+    _record(g, fact, DVT.recurrenceOnTherapeuticAnticoagulation)
     return [fact]

@@ -112,7 +112,7 @@ def _s(value: object) -> str:
 INDEX_PREDICATES = {
     DVT.hasRequiredCriterion, DVT.hasExcludingCriterion, DVT.hasBlockingCriterion, DVT.hasCautionCriterion,
     DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
-    DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
+    DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.presupposesCriterion, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
     DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy, DCTERMS.source,
     DVT.offersOption, DVT.optionAction, DVT.contraindicatedAction, DVT.contraindicationCriterion,
     DVT.contraindicationEffect, DVT.addressesIndication,
