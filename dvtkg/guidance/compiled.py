@@ -48,6 +48,7 @@ class DependentTable:
     limb_level: bool
     depends_on: frozenset[URIRef]
     fact: URIRef | None
+    presupposes: URIRef | None = None
 
 
 @dataclass
@@ -96,7 +97,8 @@ class CompiledGuidance:
             if crit in criteria:
                 dependent.append(DependentTable(crit, criteria[crit].limb_level,
                                                 frozenset(index.objects(crit, DVT.metWhenApplies)),
-                                                index.value(crit, DVT.metWhenCriterionMet)))
+                                                index.value(crit, DVT.metWhenCriterionMet),
+                                                index.value(crit, DVT.presupposesCriterion)))
         superseded: dict[URIRef, tuple[list[URIRef], list[URIRef]]] = {}
         for rec in index.subjects(DVT.currency, DVTV.superseded):
             repl = sorted(index.objects(rec, DCTERMS.isReplacedBy), key=str)
@@ -235,6 +237,13 @@ def _dependent_states(table: CompiledGuidance, types: dict[URIRef, frozenset[URI
                 state = "not-met"
             else:
                 state = "unknown"
+            if d.presupposes is not None and d.presupposes in table.criteria:
+                # decision rule 17: no PE finding without a PE, no limb finding without thrombus
+                pc = table.criteria[d.presupposes]
+                have = types.get(patient if not pc.limb_level else subject, frozenset())
+                pre_met, pre_not = pc.met in have, pc.not_met in have
+                if not (pre_met and not pre_not):
+                    state = "not-met" if (pre_not and not pre_met) else ("unknown" if state == "met" else state)
             out[(d.iri, subject)] = state
     return out
 
