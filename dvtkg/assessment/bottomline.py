@@ -96,7 +96,8 @@ def bottom_line(results: list[GuidanceItem], conflicts: list[dict[str, Any]]) ->
         pools = {s: [r for r in cands if r.limb in (s, None)] for s in sides}
         leads = {s: pools[s][0] for s in sides}
         if len({l.id for l in leads.values()}) == 1:
-            side = sides[0] if len(sides) == 1 else None
+            lead = leads[sides[0]]
+            side = sides[0] if len(sides) == 1 and lead.limb is not None else None
             out.append(_line(decision, title, leads[sides[0]], pools[sides[0]], side, sides, conflicts))
             continue
         for s in sides:

@@ -22,6 +22,7 @@ from dvtkg.assessment.model import Assessment, GuidanceItem
 WIDTH = 110
 BOTTOM_LINE_MAX = 10
 BECAUSE_MAX = 120
+QUESTIONS_PER_ITEM = 3   # the rest are in the QUESTIONS section, asked once
 BOTTOM_WIDTH = 124   # a bottom-line entry is one line
 CHECK_NOTE = {"P": "", "S": " [S]", "U": " [UNVERIFIED]"}
 DRUG_LABEL = "DrugLabelStatement"
@@ -100,7 +101,11 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
     else:
         label = " - " + status.replace("-", " ")
     head = f"{mark} {i.id}{_leg(limbs)} - {_source(i)}, {grade_text(i)}{CHECK_NOTE.get(i.check, '')}{label}: "
-    body = head + i.statement
+    statement = i.statement
+    if status == "indeterminate":
+        # what would decide it matters more than the full wording here: the text is kept to two lines
+        statement = textwrap.shorten(statement, width=2 * WIDTH - len(head) - 20, placeholder=" ...")
+    body = head + statement
     because = _because(i) if show_reasons and status != "indeterminate" else ""
     if because:
         # the deciding facts follow the statement in the same paragraph; --verbose has every fact
@@ -115,6 +120,8 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
         out += _wrap(f"struck out: {struck}; options left: {left}", "        x ")
     if status == "indeterminate" or i.questions:
         qs = _questions(i, a)
+        if len(qs) > QUESTIONS_PER_ITEM:
+            qs = qs[:QUESTIONS_PER_ITEM] + [f"(+{len(qs) - QUESTIONS_PER_ITEM} more: see QUESTIONS)"]
         if qs:
             out += _wrap("indeterminate until answered: " + " ".join(qs) if status == "indeterminate"
                          else "ask first: " + " ".join(qs), "        ? ")
@@ -145,26 +152,31 @@ def _alerts(a: Assessment) -> list[str]:
 def _bottom_line(a: Assessment) -> list[str]:
     out = ["BOTTOM LINE (the strongest statement that applies, per decision; details below)"]
     lines: list[str] = []
-    for b in a.bottom_line:
-        leg = f", {b['limb']} leg" if b.get("limb") else (", both legs" if len(b.get("limbs", [])) > 1 else "")
-        options = f" [options left: {', '.join(b['options'])}]" if b.get("struckOut") else ""
-        tally = f"{b['agree']} agree, {b['disagree']} disagree"
-        action = " / ".join(b.get("actions", [])) or _short(b["statement"])
-        strength = b["grade"].split(", ")[0]
-        head = f"{b['title']}{leg}: {b['id']} {b['direction']} "
-        tail = f"{options} ({b['source']} {strength}; {tally})"
-        room = max(20, BOTTOM_WIDTH - len(head) - len(tail))
-        lines.append(head + textwrap.shorten(action, width=room, placeholder="...") + tail)
-    covered = {b["decision"] for b in a.bottom_line}
     for decision, title in DECISIONS:
+        entries = [b for b in a.bottom_line if b["decision"] == decision]
+        for b in entries:
+            lines.append(_bottom_entry(b))
         pending = [r for r in a.recommendations if r.group == decision and r.type != DRUG_LABEL
                    and r.status in ("blocked", "indeterminate")]
-        if decision not in covered and pending:
+        if not entries and pending:
             nb = sum(1 for r in pending if r.status == "blocked")
             lines.append(f"{title}: nothing applies yet ({nb} blocked, {len(pending) - nb} indeterminate; see below)")
     if not lines:
         lines.append("nothing applies on the facts given")
     return out + ["  " + l for l in lines[:BOTTOM_LINE_MAX]]
+
+
+def _bottom_entry(b: dict[str, Any]) -> str:
+    """One bottom-line entry on one line: decision, leg, statement, direction, action, source, strength, tally."""
+    leg = f", {b['limb']} leg" if b.get("limb") else (", both legs" if len(b.get("limbs", [])) > 1 else "")
+    options = f" [options left: {', '.join(b['options'])}]" if b.get("struckOut") else ""
+    tally = f"{b['agree']} agree, {b['disagree']} disagree"
+    action = " / ".join(b.get("actions", [])) or _short(b["statement"])
+    strength = b["grade"].split(", ")[0]
+    head = f"{b['title']}{leg}: {b['id']} {b['direction']} "
+    tail = f"{options} ({b['source']} {strength}; {tally})"
+    room = max(20, BOTTOM_WIDTH - len(head) - len(tail))
+    return head + textwrap.shorten(action, width=room, placeholder="...") + tail
 
 
 def _short(statement: str) -> str:
@@ -190,7 +202,9 @@ def _classifications(a: Assessment) -> list[str]:
     veins = _vein_lists(a)
     for side in sorted(limbs):
         own = sorted(limb_sets[side] - common)
-        thrombus = f"thrombus in {veins[side]}; " if side in veins else ""
+        thrombus = ""
+        if side in veins:
+            thrombus = (veins[side] if veins[side].startswith("no thrombus") else f"thrombus in {veins[side]}") + "; "
         out += _wrap(f"{side} leg: {thrombus}" + (", ".join(own) or "nothing more"), "  ")
     for side in a.limbs_not_examined:
         out.append(f"  {side} leg: not examined")
