@@ -18,6 +18,7 @@ def _side(limb: URIRef | None) -> str | None:
     return str(limb).rsplit("limb-", 1)[-1]
 
 
+DEMOGRAPHIC = {"age", "sex", "weightKg"}
 NEGATIVE = (" = false", " = none", " = normal", " = no thrombus on imaging")
 
 
@@ -42,7 +43,9 @@ def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | N
                 shown.append(f"{key} = {value}")
     shown = list(dict.fromkeys(shown))
     if not veins and met:
-        shown = [f for f in shown if not f.endswith(NEGATIVE)][:1]
+        # demographics are mostly inputs (of a derived CrCl, of a sex-specific criterion): named last
+        telling = [f for f in shown if not f.endswith(NEGATIVE)]
+        shown = sorted(telling, key=lambda f: f.split(" = ")[0] in DEMOGRAPHIC)[:1]
     if len(shown) > 4:
         # Many deciding facts (a composite criterion): show those that hold something,
         # not the long list of stated negatives.
