@@ -100,7 +100,9 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
         label = ""   # the mark says it
     else:
         label = " - " + status.replace("-", " ")
-    head = f"{mark} {i.id}{_leg(limbs)} - {_source(i)}, {grade_text(i)}{CHECK_NOTE.get(i.check, '')}{label}: "
+    indication = f" [for {i.indication}]" if i.indication else ""
+    head = (f"{mark} {i.id}{_leg(limbs)} - {_source(i)}, {grade_text(i)}{CHECK_NOTE.get(i.check, '')}{label}"
+            f"{indication}: ")
     statement = i.statement
     if status == "indeterminate":
         # what would decide it matters more than the full wording here: the text is kept to two lines

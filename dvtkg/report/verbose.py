@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import textwrap
 
+from dvtkg.assessment.bottomline import strength_key
 from dvtkg.assessment.model import Assessment, GuidanceItem
 
 GROUPS = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "what not to do", "other")
@@ -36,8 +37,9 @@ def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(text, width=100, initial_indent=indent, subsequent_indent=follow) or [indent]
 
 
-def _strength_rank(i: GuidanceItem) -> tuple[int, str, str]:
-    return ({"strong": 0, "weak": 1}.get(i.coarse_strength, 2), i.id, i.limb or "")
+def _strength_rank(i: GuidanceItem) -> tuple:
+    """Coarse strength, then the native grade's rank in its scheme (as the bottom line orders them)."""
+    return strength_key(i)
 
 
 def render_verbose(a: Assessment, show_reasons: bool = True) -> str:
@@ -49,6 +51,11 @@ def render_verbose(a: Assessment, show_reasons: bool = True) -> str:
     out.append(f"  {counts['applies']} apply, {counts['blocked']} blocked, {counts['indeterminate']} indeterminate, "
                f"{counts['not-applicable']} not applicable; {len(a.conflicts)} conflicts between guidelines; "
                f"{len(a.data_conflicts)} contradictions in the case data")
+    for al in a.alerts:
+        out += _wrap(f"ALERT: {al.get('message', al.get('id', ''))}"
+                     + (f" Blocks: {', '.join(al['blocks'])}." if al.get("blocks") else ""), "")
+    for side in a.limbs_not_examined:
+        out.append(f"  {side} leg: not examined")
     if a.data_conflicts:
         out.append("  WARNING: the case data contradict each other; the contradicted facts were treated as unknown "
                    "(see the end of this report).")
@@ -72,8 +79,20 @@ def render_verbose(a: Assessment, show_reasons: bool = True) -> str:
         for i in items:
             out += _wrap(_head(i), "  * ")
             out += _wrap(i.statement, "      ")
-            if i.cautions:
+            if i.struck_out:
+                out += _wrap("restricted - struck out: " + "; ".join(f"{x.get('option', '')} ({x.get('because', '')})"
+                                                                    for x in i.struck_out)
+                             + "; options left: " + (", ".join(i.options) or "none"), "      x ")
+            if i.caution_details:
+                for c in i.caution_details:
+                    out += _wrap(f"caution ({c.get('kind') or 'caution'}): {c.get('text', '')}"
+                                 + (f" ({c['source']})" if c.get("source") else ""), "      ! ")
+            elif i.cautions:
                 out += _wrap("caution (relative contraindication, needs a clinician's decision): " + "; ".join(i.cautions), "      ! ")
+            if i.decision_remark:
+                out += _wrap("remark: " + i.decision_remark, "      ! ")
+            for n in i.notes:
+                out += _wrap("note: " + n, "      i ")
             for b in i.borderline:
                 out += _wrap("borderline: " + b, "      ! ")
             if i.shown_with:
