@@ -344,7 +344,7 @@ def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False)
     out = [f"DVT guidance for case {a.case}  (knowledge base {a.engine.get('knowledgeVersion', '?')})",
            f"  {counts['applies']} apply ({restricted} restricted), {counts['blocked']} blocked, "
            f"{counts['indeterminate']} indeterminate, {counts['not-applicable']} not applicable (not listed; --verbose); "
-           f"{disagree} disagreements between guidelines"]
+           f"{disagree} disagreement{'' if disagree == 1 else 's'} between guidelines"]
     alerts = _alerts(a)
     if alerts:
         out += [""] + alerts
