@@ -299,3 +299,18 @@ def test_every_case_key_has_a_question_and_every_grade_a_rank(seed) -> None:
     grade = "https://w3id.org/dvtkg/grade/"
     ranks = [int(g.value(URIRef(grade + f"aha2011-class-{c}"), rank)) for c in ("I", "IIa", "IIb")]
     assert ranks == sorted(ranks) and len(set(ranks)) == 3
+
+
+def test_cli_takes_verbose_and_no_reasons_together() -> None:
+    from dvtkg.cli import build_parser
+
+    args = build_parser().parse_args(["assess", str(SEED), "--verbose", "--no-reasons"])
+    assert args.verbose and args.no_reasons
+    assert not build_parser().parse_args(["assess", str(SEED)]).verbose
+
+
+def test_no_reasons_leaves_out_the_because(report: str) -> None:
+    a = synthetic()
+    a.item("DUR-1").because = ["meets: acute VTE (30 days or fewer) (course.vteDaysAgo = 2)"]
+    assert "Because: acute VTE" in render_text(a)
+    assert "Because:" not in render_text(a, show_reasons=False)
