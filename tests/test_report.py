@@ -314,3 +314,15 @@ def test_no_reasons_leaves_out_the_because(report: str) -> None:
     a.item("DUR-1").because = ["meets: acute VTE (30 days or fewer) (course.vteDaysAgo = 2)"]
     assert "Because: acute VTE" in render_text(a)
     assert "Because:" not in render_text(a, show_reasons=False)
+
+
+def test_a_blocked_opponent_is_not_counted_as_disagreeing() -> None:
+    # rule 18: a conflict is reported when both apply or are blocked; the bottom line counts applying ones only
+    lead = item("LEAD", "applies", "filter", "strong", "high")
+    blocked = item("OPPONENT", "blocked", "filter", "weak", "low", blocked_by=["active bleeding"])
+    conflicts = [{"between": ["LEAD", "OPPONENT"], "kind": "direction", "limb": None, "explanation": "-"}]
+    (line,) = bottom_line([lead, blocked], conflicts)
+    assert (line["id"], line["agree"], line["disagree"]) == ("LEAD", 0, 0)
+    opponent = item("OPPONENT", "applies", "filter", "weak", "low")
+    (line,) = bottom_line([lead, opponent], conflicts)
+    assert (line["agree"], line["disagree"], line["disagreeIds"]) == (0, 1, ["OPPONENT"])

@@ -61,8 +61,9 @@ def _strength_partners(lead: GuidanceItem, conflicts: Iterable[dict[str, Any]]) 
 
 
 def _line(decision: str, title: str, lead: GuidanceItem, pool: list[GuidanceItem], side: str | None,
-          sides: list[str], conflicts: list[dict[str, Any]]) -> dict[str, Any]:
-    against = _direction_partners(lead, side, conflicts)
+          sides: list[str], conflicts: list[dict[str, Any]], applying: set[str]) -> dict[str, Any]:
+    # only statements that apply count (a conflict may also involve a blocked one)
+    against = _direction_partners(lead, side, conflicts) & applying
     similar = _strength_partners(lead, conflicts)
     others = {i.id for i in pool if i.id != lead.id}
     if decision == "what not to do":
@@ -76,7 +77,7 @@ def _line(decision: str, title: str, lead: GuidanceItem, pool: list[GuidanceItem
         "coarseStrength": lead.coarse_strength, "direction": lead.direction, "actions": list(lead.actions),
         "statement": lead.statement,
         "options": list(lead.options), "struckOut": list(lead.struck_out),
-        "agree": len(agree), "disagree": len(against & (others | against)),
+        "agree": len(agree), "disagree": len(against),
         "agreeIds": sorted(agree), "disagreeIds": sorted(against),
     }
 
@@ -84,6 +85,7 @@ def _line(decision: str, title: str, lead: GuidanceItem, pool: list[GuidanceItem
 def bottom_line(results: list[GuidanceItem], conflicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One line per decision (per leg for a limb decision whose legs differ), strongest applying statement first."""
     applying = [r for r in results if r.status == "applies" and r.type != "DrugLabelStatement"]
+    applying_ids = {r.id for r in results if r.status == "applies"}
     out: list[dict[str, Any]] = []
     for decision, title in DECISIONS:
         cands = sorted((r for r in applying if r.group == decision), key=strength_key)
@@ -91,15 +93,15 @@ def bottom_line(results: list[GuidanceItem], conflicts: list[dict[str, Any]]) ->
             continue
         sides = sorted({r.limb for r in cands if r.limb})
         if not sides:
-            out.append(_line(decision, title, cands[0], cands, None, [], conflicts))
+            out.append(_line(decision, title, cands[0], cands, None, [], conflicts, applying_ids))
             continue
         pools = {s: [r for r in cands if r.limb in (s, None)] for s in sides}
         leads = {s: pools[s][0] for s in sides}
         if len({l.id for l in leads.values()}) == 1:
             lead = leads[sides[0]]
             side = sides[0] if len(sides) == 1 and lead.limb is not None else None
-            out.append(_line(decision, title, leads[sides[0]], pools[sides[0]], side, sides, conflicts))
+            out.append(_line(decision, title, leads[sides[0]], pools[sides[0]], side, sides, conflicts, applying_ids))
             continue
         for s in sides:
-            out.append(_line(decision, title, leads[s], pools[s], s, [s], conflicts))
+            out.append(_line(decision, title, leads[s], pools[s], s, [s], conflicts, applying_ids))
     return out
