@@ -326,3 +326,11 @@ def test_a_blocked_opponent_is_not_counted_as_disagreeing() -> None:
     opponent = item("OPPONENT", "applies", "filter", "weak", "low")
     (line,) = bottom_line([lead, opponent], conflicts)
     assert (line["agree"], line["disagree"], line["disagreeIds"]) == (0, 1, ["OPPONENT"])
+
+
+def test_on_equal_grades_the_newer_source_leads() -> None:
+    # both weak, strength rank 2, certainty rank 2: the 2021 statement leads the 2011 one
+    older = item("AAA-OLD", "applies", "thrombus removal", "Class IIa", "LOE B", source="AHA2011")
+    newer = item("ZZZ-NEW", "applies", "thrombus removal", "weak", "moderate", source="CHEST2021")
+    (line,) = bottom_line([older, newer], [])
+    assert line["id"] == "ZZZ-NEW"

@@ -5,7 +5,8 @@ the order a clinician takes them (where to treat, which anticoagulant, thrombus 
 filter, how long, what not to do). Within a decision, statements are ordered by the
 coarse common strength (strong, weak, other), then by their native grade's rank in its
 own scheme (dvt:rankInScheme on the grading concepts: AHA Class I before IIa before IIb,
-GRADE high before low, NICE offer before consider), then by certainty's rank. Drug-label
+GRADE high before low, NICE offer before consider), then by certainty's rank, then the
+newer source first. Drug-label
 statements never lead a decision: they are safety constraints, shown apart.
 """
 
@@ -27,12 +28,14 @@ COARSE_ORDER = {"strong": 0, "weak": 1}
 UNRANKED = 99
 
 
-def strength_key(item: GuidanceItem) -> tuple[int, int, int, str, str]:
-    """Sort key: coarse strength, then native strength rank, then certainty rank (smaller is stronger)."""
+def strength_key(item: GuidanceItem) -> tuple[int, int, int, int, str, str]:
+    """Sort key: coarse strength, then native strength rank, then certainty rank (smaller is stronger);
+    on a tie the newer source first (it has seen more of the evidence), then the id."""
+    year = int(item.source_year) if item.source_year.isdigit() else 0
     return (COARSE_ORDER.get(item.coarse_strength, 2),
             item.strength_rank if item.strength_rank is not None else UNRANKED,
             item.certainty_rank if item.certainty_rank is not None else UNRANKED,
-            item.id, item.limb or "")
+            -year, item.id, item.limb or "")
 
 
 def grade_text(item: GuidanceItem) -> str:
