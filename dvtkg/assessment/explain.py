@@ -19,17 +19,34 @@ def _side(limb: URIRef | None) -> str | None:
     return str(limb).rsplit("limb-", 1)[-1]
 
 
-def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None) -> str:
+DEMOGRAPHIC = {"age", "sex", "weightKg"}
+NEGATIVE = (" = false", " = none", " = normal", " = no thrombus on imaging")
+
+
+def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
+                met: bool = False) -> str:
+    """The stated facts that decide a criterion, as "(key = value; ...)".
+
+    ``veins=False`` gives the concise form: no thrombus lists (the report shows them once
+    per leg), and for a met criterion only the first fact that holds something (a criterion is
+    met by what is present, not by the stated negatives).
+    """
     info = kb.criteria.get(crit)
     if info is None:
         return ""
     shown = []
     for template in info.keys:
         for key in facts.expand(template, side):
+            if not veins and key.endswith(".veins"):
+                continue
             value = facts.value(key)
             if value is not None:
                 shown.append(f"{key} = {value}")
     shown = list(dict.fromkeys(shown))
+    if not veins and met:
+        # demographics are mostly inputs (of a derived CrCl, of a sex-specific criterion): named last
+        telling = [f for f in shown if not f.endswith(NEGATIVE)]
+        shown = sorted(telling, key=lambda f: f.split(" = ")[0] in DEMOGRAPHIC)[:1]
     if len(shown) > 4:
         # Many deciding facts (a composite criterion): show those that hold something,
         # not the long list of stated negatives.
@@ -90,23 +107,30 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             shown_with=[f"{label}{_facts_text(kb, facts, URIRef(value), side) or ' (not stated)'}"
                         for value, label, _ in info.links.get("shownWith", [])],
             source_remark=info.source_remark, curator_remark=info.curator_remark,
-            decision_rules=info.link_labels("rule"))
+            decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,
+            strength_rank=info.strength_rank, certainty_rank=info.certainty_rank, source_year=info.year)
         for cs in r.states:
             label = _label(kb, cs.crit)
             text = label + _facts_text(kb, facts, cs.crit, side)
+            brief = label + _facts_text(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")
             if cs.state == "conflict":
                 text += " [contradictory facts: treated as unknown]"
+                brief += " [contradictory facts: treated as unknown]"
             unknown = cs.state in ("unknown", "conflict")
             if cs.role == "required":
                 if r.status in ("applies", "blocked", "indeterminate") and cs.state == "met":
-                    item.because.append(f"meets: {text}")
+                    item.because_full.append(f"meets: {text}")
+                    item.because.append(f"meets: {brief}")
                 elif r.status == "not-applicable" and cs.state == "not-met":
-                    item.because.append(f"does not meet: {text}")
+                    item.because_full.append(f"does not meet: {text}")
+                    item.because.append(f"does not meet: {brief}")
             elif cs.role == "excluding":
                 if r.status in ("applies", "blocked") and cs.state == "not-met":
-                    item.because.append(f"not excluded: {label}{_facts_text(kb, facts, cs.crit, side)}")
+                    # an exclusion that does not hold decides nothing the clinician acts on: full form only
+                    item.because_full.append(f"not excluded: {text}")
                 elif r.status == "not-applicable" and cs.state == "met":
-                    item.because.append(f"excluded by: {text}")
+                    item.because_full.append(f"excluded by: {text}")
+                    item.because.append(f"excluded by: {brief}")
             elif cs.role == "blocking":
                 if cs.state == "met":
                     item.blocked_by.append(text)
@@ -119,7 +143,9 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
                 elif unknown:
                     item.cautions_unknown.append(label)
             if r.status == "indeterminate" and unknown and cs.role in ("required", "excluding", "blocking"):
-                item.because.append(f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else ""))
+                line = f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else "")
+                item.because.append(line)
+                item.because_full.append(line)
                 item.missing += missing_keys(kb, facts, cs, side, by_rec)
         explain_options(kb, r, item, facts, side, lambda crit, _side=side: _facts_text(kb, facts, crit, _side))
         item.indication = info.indication

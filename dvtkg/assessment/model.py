@@ -45,13 +45,20 @@ class GuidanceItem:
     source_remark: str = ""
     curator_remark: str = ""
     decision_rules: list[str] = field(default_factory=list)
-    struck_out: list[dict[str, str]] = field(default_factory=list)
-    options: list[str] = field(default_factory=list)
-    caution_details: list[dict[str, str]] = field(default_factory=list)
-    questions: list[dict[str, str]] = field(default_factory=list)
+    # clinical-safety fields (decision rules 14-18); the engine fills them, the report shows them
+    struck_out: list[dict[str, str]] = field(default_factory=list)      # [{"option", "because"}]
+    options: list[str] = field(default_factory=list)                    # the option labels that remain
+    caution_details: list[dict[str, str]] = field(default_factory=list)  # [{"text", "kind", "source"}]
+    questions: list[dict[str, str]] = field(default_factory=list)       # [{"key", "question", "before"}]
     notes: list[str] = field(default_factory=list)
     decision_remark: str = ""
     indication: str = ""
+    # ordering data: the native grade's dvt:rankInScheme (1 = strongest / highest) and the source's year
+    strength_rank: int | None = None
+    certainty_rank: int | None = None
+    source_year: str = ""
+    # every criterion with all its facts (incl. exclusions that do not hold, vein lists): the verbose report only
+    because_full: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +75,8 @@ class GuidanceItem:
             "decisionRules": self.decision_rules,
             "struckOut": self.struck_out, "options": self.options, "cautionDetails": self.caution_details,
             "questions": self.questions, "notes": self.notes, "decisionRemark": self.decision_remark,
-            "indication": self.indication,
+            "indication": self.indication, "strengthRank": self.strength_rank, "certaintyRank": self.certainty_rank,
+            "sourceYear": self.source_year,
         }
 
 
@@ -87,10 +95,10 @@ class Assessment:
     closures: list[dict[str, Any]]
     engine: dict[str, Any]
     graph: Graph = field(default_factory=Graph, repr=False)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-    limbs_not_examined: list[str] = field(default_factory=list)
-    questions: dict[str, str] = field(default_factory=dict)
-    bottom_line: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)          # [{"id", "message", "facts", "blocks"}]
+    limbs_not_examined: list[str] = field(default_factory=list)         # ["right"]
+    questions: dict[str, str] = field(default_factory=dict)             # missing key -> plain-language question
+    bottom_line: list[dict[str, Any]] = field(default_factory=list)     # see dvtkg.assessment.bottomline
 
     def items(self, statement_id: str) -> list[GuidanceItem]:
         """Every result for one statement (one, or one per limb)."""

@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg import paths
+from dvtkg.assessment.bottomline import bottom_line
 from dvtkg.assessment.explain import explain
 from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.notes import add_notes, limbs_not_examined
@@ -154,6 +155,8 @@ class Assessor:
         add_notes(self.kb, facts, current, ev.results)
         assessment.limbs_not_examined = limbs_not_examined(facts)
         assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
+        assessment.bottom_line = bottom_line(assessment.recommendations, assessment.conflicts)
+        assessment.questions = self._questions(assessment)
         timings.add("report", start)
         assessment.engine = {
             "reasoner": "HermiT (owlready2 0.51), a fresh World per reasoning call",
@@ -190,6 +193,12 @@ class Assessor:
         if not result.consistent:
             result = Classification(Graph(), consistent=False, closures=closures)
         return result, DataConflict(involved or ["case"], message)
+
+    def _questions(self, a: Assessment) -> dict[str, str]:
+        """A plain-language question (dvt:questionText) for every key listed as missing anywhere."""
+        keys = {k for r in a.recommendations for k in r.missing}
+        keys |= {q["key"] for r in a.recommendations for q in r.questions if q.get("key")}
+        return {k: self.kb.keys.question(k) for k in sorted(keys)}
 
     def _classifications(self, inferred: Graph, facts: CaseFacts) -> dict[str, Any]:
         def met(subject: URIRef | None) -> list[str]:

@@ -29,6 +29,7 @@ class KeySpec:
     maximum: Decimal | None = None
     label: str = ""
     flag_prop: URIRef | None = None   # for days-or-none: the had<Event> boolean
+    question: str = ""                # dvt:questionText: asked when the key is missing ('this leg' for limb keys)
 
 
 @dataclass
@@ -38,10 +39,27 @@ class KeyTable:
     patient: dict[str, KeySpec] = field(default_factory=dict)   # "labs.crclMlMin" -> spec
     limb: dict[str, KeySpec] = field(default_factory=dict)      # "signs.cyanosis" -> spec
     by_prop: dict[URIRef, KeySpec] = field(default_factory=dict)
+    questions: dict[str, str] = field(default_factory=dict)     # template key -> dvt:questionText
 
     def key_for(self, prop: URIRef) -> str | None:
         spec = self.by_prop.get(prop)
         return spec.key if spec else None
+
+    def question(self, key: str) -> str:
+        """The plain-language question for a dotted key ("limbs.left.signs.cyanosis" asks about the left leg).
+
+        Falls back to the key's label, or the key itself, when the ontology gives no question.
+        """
+        parts = key.split(".")
+        if len(parts) > 2 and parts[0] == "limbs":
+            template = "limbs.{limb}." + ".".join(parts[2:])
+            side = parts[1]
+            leg = "each leg" if side in ("*", "{limb}") else f"the {side} leg"
+            spec = self.limb.get(".".join(parts[2:]))
+            text = self.questions.get(template) or (spec.label if spec else key)
+            return text.replace("this leg", leg)
+        spec = self.patient.get(key)
+        return self.questions.get(key) or (spec.label if spec else key)
 
 
 LIMB_PREFIX = "limbs.{limb}."
@@ -54,6 +72,11 @@ def load_key_table(tbox: Graph) -> KeyTable:
     flags: dict[str, URIRef] = {}
     for prop, key in tbox.subject_objects(DVT.caseKey):
         key = str(key)
+        question = tbox.value(prop, DVT.questionText)
+        secondary = str(tbox.value(prop, DVT.valueKind)) in ("derived", "structural")
+        if question is not None and (key not in table.questions or not secondary):
+            # a key shared by several properties asks the question of its main (stated) property
+            table.questions[key] = str(question)
         kind = tbox.value(prop, DVT.valueKind)
         if key in _STRUCTURAL or kind is None or str(kind) == "derived":
             continue
@@ -70,6 +93,7 @@ def load_key_table(tbox: Graph) -> KeyTable:
             minimum=Decimal(str(lo)) if isinstance(lo, Literal) else None,
             maximum=Decimal(str(hi)) if isinstance(hi, Literal) else None,
             label=str(tbox.value(prop, RDFS.label) or key),
+            question=str(tbox.value(prop, DVT.questionText) or ""),
         )
         table.by_prop[prop] = spec
     for prop, spec in list(table.by_prop.items()):

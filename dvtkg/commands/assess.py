@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
+    p.add_argument("--verbose", action="store_true",
+                   help="text output: the full explanation (every criterion and fact, every result) instead of the "
+                        "decision-centred report")
     p.set_defaults(func=run)
 
 
@@ -40,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         from dvtkg.report.text import render_text
 
-        text = render_text(assessment, show_reasons=not args.no_reasons)
+        text = render_text(assessment, show_reasons=not args.no_reasons, verbose=args.verbose)
     sys.stdout.write(text)
     return 0

@@ -921,7 +921,8 @@ class Site:
             body.append("</ul>")
 
         # remarks, rules, references
-        for prop, name in ((DVT.sourceRemark, "Source remark"), (DVT.curatorRemark, "Curator remark")):
+        for prop, name in ((DVT.sourceRemark, "Source remark"), (DVT.curatorRemark, "Curator remark"),
+                           (DVT.decisionRemark, "Remark that changes the decision")):
             for text in self.all(rec, prop):
                 body.append(f'<h2>{esc(name)}</h2><p>{esc(text)}</p>')
         rules = _sorted(g.objects(rec, DVT.followsDecisionRule))

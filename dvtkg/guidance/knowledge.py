@@ -53,6 +53,10 @@ class StatementInfo:
     source_remark: str
     curator_remark: str
     indication: str = "venous thromboembolism"
+    decision_remark: str = ""
+    year: str = ""
+    strength_rank: int | None = None     # dvt:rankInScheme of the native strength (1 = strongest)
+    certainty_rank: int | None = None    # dvt:rankInScheme of the native certainty (1 = highest)
     actions: list[tuple[str, str]] = field(default_factory=list)
     groups: set[str] = field(default_factory=set)
     excluded_groups: set[str] = field(default_factory=set)
@@ -107,6 +111,11 @@ class ConflictCandidate:
 
 def _s(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _int(value: object) -> int | None:
+    """An integer literal's value, None when absent."""
+    return None if value is None else int(str(value))
 
 
 INDEX_PREDICATES = {
@@ -196,7 +205,9 @@ class KnowledgeBase:
                     statement=_s(row.statement), population=_s(row.population), direction=_s(row.direction),
                     strength=_s(row.strength), certainty=_s(row.certainty), coarse=_s(row.coarse), check=_s(row.check),
                     certainty_check=_s(row.certaintyCheck), currency=_s(row.currency), level=_s(row.level),
-                    source_remark=_s(row.sourceRemark), curator_remark=_s(row.curatorRemark))
+                    source_remark=_s(row.sourceRemark), curator_remark=_s(row.curatorRemark),
+                    decision_remark=_s(row.decisionRemark), year=_s(row.year),
+                    strength_rank=_int(row.strengthRank), certainty_rank=_int(row.certaintyRank))
                 out[rec] = info
             if row.action is not None and (str(row.action), _s(row.actionLabel)) not in info.actions:
                 info.actions.append((str(row.action), _s(row.actionLabel) or str(row.action).rsplit("#", 1)[-1]))
