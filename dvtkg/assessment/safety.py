@@ -143,7 +143,7 @@ def _blocked_by_alert(kb: KnowledgeBase, crit: URIRef, results: list[ResultRecor
     ids: set[str] = set()
     for r in results:
         info = kb.statements.get(r.rec)
-        if info is None or info.currency != "current":
+        if info is None or info.currency != "current" or r.status == "not-applicable":
             continue
         if r.status == "blocked" and any(cs.crit == crit and cs.role == "blocking" and cs.state == "met" for cs in r.states):
             ids.add(info.id)

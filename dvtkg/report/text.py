@@ -100,7 +100,7 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
         label = ""   # the mark says it
     else:
         label = " - " + status.replace("-", " ")
-    indication = f" [for {i.indication}]" if i.indication else ""
+    indication = f" [for {i.indication}]" if i.indication and i.indication != "venous thromboembolism" else ""
     head = (f"{mark} {i.id}{_leg(limbs)} - {_source(i)}, {grade_text(i)}{CHECK_NOTE.get(i.check, '')}{label}"
             f"{indication}: ")
     statement = i.statement
