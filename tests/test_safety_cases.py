@@ -75,6 +75,10 @@ CTP49, CTP50 = "safety/cancer-platelets-49", "safety/cancer-platelets-50"
 STROKE89, STROKE90 = "safety/stroke-89-days-phlegmasia", "safety/stroke-90-days-phlegmasia"
 PESTABLE = "safety/pe-stable-iliofemoral-dvt"
 NOREC = "safety/recurrence-not-on-anticoagulant"
+CAUTIONS = "safety/doac-cautions-weight-liver"
+DABI_PGP = "safety/dabigatran-pgp-crcl-45"
+# existing examples whose banners rule 15 now fixes
+SEED, BLEED, CONTRA = "seed-massive-bilateral-dvt", "active-bleeding-phlegmasia", "contradictory-data"
 
 
 def case_path(name: str) -> Path:
@@ -241,6 +245,17 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     (DABI301, "LBL-DABI-RENAL", None, N, "CrCl 30.1 > 30, no P-gp inhibitor"),
     (DABI30, "ASH20-R3", None, A, "30 is not < 30"),
     (DABI30, "ASH20-R4", None, A, "rule 16 removes R4 only below 30; 30 is not < 30"),
+    # ---- rule 14 cautions that do not block -------------------------------------------
+    (CAUTIONS, "CHEST21-15", None, A, "weight 130 > 120 and moderate liver disease are DOAC cautions, not blocks (rule 14)"),
+    (CAUTIONS, "ASH20-R3", None, N, "moderate-to-severe liver disease excludes ASH20-R3"),
+    (CAUTIONS, "NICE-WEIGHT", None, A, "adult, not pregnant, proximal DVT, 130 kg > 120"),
+    (CAUTIONS, "NICE-AC", None, A, "adult, not pregnant, proximal DVT, CrCl 85; cautions strike nothing"),
+    (DABI_PGP, "CHEST21-15", None, A, "CrCl 45 > 30: dabigatran kept; P-gp inhibitor with CrCl < 50 is a caution (rule 14)"),
+    (DABI_PGP, "LBL-DABI-RENAL", None, A, "rule 13: CrCl 45 < 50 with a P-gp inhibitor"),
+    (DABI_PGP, "LBL-EDOX-RENAL", None, A, "rule 13: CrCl 15-50, P-gp inhibitor"),
+    (DABI_PGP, "NICE-AC", None, N, "rule 16: CrCl 45 < 50"),
+    (DABI_PGP, "NICE-RENAL-15-50", None, A, "15 <= 45 <= 50; dabigatran allowed (CrCl > 30)"),
+    (DABI_PGP, "ASH20-R3", None, A, "CrCl 45 >= 30, no other exclusion"),
     # ---- rule 14: rivaroxaban / edoxaban CrCl 14.9 vs 15 -------------------------------
     (CRCL149, "CHEST21-15", None, A, "restricted: rivaroxaban, edoxaban (< 15) and dabigatran (<= 30) struck; apixaban remains (caution only)"),
     (CRCL15, "CHEST21-15", None, A, "restricted: dabigatran struck (<= 30); rivaroxaban and edoxaban kept (15 not < 15)"),
@@ -533,6 +548,9 @@ EXPECTED_ALERTS: list[tuple[str, set[str], str]] = [
     (HIT85, {"suspected-hit"}, "suspected HIT"),
     (PESTABLE, set(), "PE without haemodynamic compromise"),
     (NOREC, set(), "nothing"),
+    (CAUTIONS, set(), "cautions are not banners"),
+    (SEED, {"limb-threatening-dvt"}, "phlegmasia of the left leg (IFDVT + cyanosis); nothing else"),
+    (BLEED, {"anticoagulation-contraindicated", "limb-threatening-dvt"}, "active bleeding + absolute; phlegmasia left"),
 ]
 
 
@@ -540,6 +558,14 @@ EXPECTED_ALERTS: list[tuple[str, set[str], str]] = [
 def test_alert_ids(results, case, expected, reason):
     got = set(alerts(results(case)))
     assert got == expected, f"{case}: expected alerts {sorted(expected)} ({reason}); got {sorted(got)}"
+
+
+def test_alert_data_conflicts(results):
+    ids = set(alerts(results(CONTRA)))
+    # rule 15: data conflicts open the report; the contradicted facts (pregnant; the contraindication
+    # against active bleeding) are treated as unknown, so they raise no banner of their own
+    assert "data-conflicts" in ids, ids
+    assert not {"pregnancy", "anticoagulation-contraindicated"} & ids, ids
 
 
 def test_alert_absolute_contraindication(results):
@@ -660,6 +686,8 @@ def test_rivaroxaban_edoxaban_limit_15(results):
         assert not [s for s in struck(at15) if mentions(s["option"], (drug,))], (drug, at15.get("struckOut"))
         assert any(mentions(o, (drug,)) for o in options(at15)), (drug, at15.get("options"))
     assert any(mentions(s["option"], ("dabigatran",)) for s in struck(at15)), at15.get("struckOut")
+    # rivaroxaban at CrCl 15-30: a caution, not a block (rule 14)
+    assert any(mentions(c, ("rivaroxaban",)) for c in at15.get("cautions") or []), at15.get("cautions")
     ext = rec(results(CRCL149), "CHEST21-26")
     assert any(mentions(s["option"], ("rivaroxaban",)) for s in struck(ext)), ext.get("struckOut")
     assert any(mentions(o, ("apixaban",)) for o in options(ext)), ext.get("options")
@@ -667,9 +695,23 @@ def test_rivaroxaban_edoxaban_limit_15(results):
     assert any(mentions(s["option"], ("dabigatran",)) for s in struck(nice)), nice.get("struckOut")
 
 
+def test_cautions_do_not_strike(results):
+    r = rec(results(CAUTIONS), "CHEST21-15")
+    assert not struck(r), r.get("struckOut")
+    assert any(mentions(c, ("weight", "kg")) for c in r.get("cautions") or []), r.get("cautions")
+    assert any(mentions(c, ("liver", "hepatic")) for c in r.get("cautions") or []), r.get("cautions")
+    for rid in ("CHEST21-15", "NICE-RENAL-15-50"):
+        r = rec(results(DABI_PGP), rid)
+        assert not [s for s in struck(r) if mentions(s["option"], ("dabigatran",))], (rid, r.get("struckOut"))
+        assert any(mentions(o, ("dabigatran",)) for o in options(r)), (rid, r.get("options"))
+    chest = rec(results(DABI_PGP), "CHEST21-15")
+    assert any(mentions(c, ("dabigatran",)) and mentions(c, ("p-gp", "pgp", "p-glycoprotein")) for c in chest.get("cautions") or []), \
+        chest.get("cautions")
+
+
 def test_no_strike_without_a_block(results):
     # nothing limits any drug in these cases: nothing is struck out anywhere
-    for case in (DABI301, PROX1, DISTAL_NC):
+    for case in (DABI301, PROX1, DISTAL_NC, CAUTIONS):
         d = results(case)
         assert not [(r["id"], r.get("struckOut")) for r in d["recommendations"] if struck(r)], case
 
