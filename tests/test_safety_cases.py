@@ -585,7 +585,7 @@ def test_alert_absolute_contraindication(results):
 def test_alert_suspected_hit(results):
     a = alert(results(HIT), "suspected-hit")
     # rule 15: stop every heparin, no VKA start, haematology advice
-    assert "conditions.suspectedHit" in a["facts"], a["facts"]
+    assert any(f.startswith("conditions.suspectedHit") for f in a["facts"]), a["facts"]
     assert mentions(a["message"], ("heparin",)), a["message"]
     assert mentions(a["message"], ("haematolog", "hematolog")), a["message"]
     assert mentions(a["message"], VKA), a["message"]
@@ -596,15 +596,15 @@ def test_alert_aps_cancer_pregnancy_pe(results):
     aps = alert(results(APS), "aps-triple-positive")
     assert {"CHEST21-15", "CHEST21-24", "CHEST21-26"} <= set(aps["blocks"]), aps["blocks"]
     assert "ASH20-R3" not in aps["blocks"], "ASH20-R3 is not applicable (APS excludes it), not blocked"
-    assert "conditions.apsTriplePositive" in aps["facts"], aps["facts"]
+    assert any(f.startswith("conditions.apsTriplePositive") for f in aps["facts"]), aps["facts"]
     cat = alert(results(CANCER_TP), "cancer-thrombocytopenia")
     assert "CHEST21-16" in cat["blocks"], cat["blocks"]
-    assert "labs.plateletsE9PerL" in cat["facts"], cat["facts"]
+    assert any(f.startswith("labs.plateletsE9PerL") for f in cat["facts"]), cat["facts"]
     preg = alert(results(PREG22), "pregnancy")
     assert mentions(preg["message"], ("lmwh", "low-molecular", "low molecular")), preg["message"]
-    assert "pregnant" in preg["facts"], preg["facts"]
+    assert any(f.startswith("pregnant") for f in preg["facts"]), preg["facts"]
     pe = alert(results(PESHOCK), "pe-haemodynamic-compromise")
-    assert "pe.haemodynamicCompromise" in pe["facts"] or "pe.systolicBpMmHg" in pe["facts"], pe["facts"]
+    assert any(f.startswith(("pe.haemodynamicCompromise", "pe.systolicBpMmHg")) for f in pe["facts"]), pe["facts"]
 
 
 # --------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def _reasons(kb: KnowledgeBase, opt: OptionRecord, facts_text: Any) -> list[str]
 def explain_options(kb: KnowledgeBase, r: ResultRecord, item: GuidanceItem, facts: CaseFacts,
                     side: str | None, facts_text: Any) -> None:
     """Fill blocked_by / struck_out / options / questions / cautions from the option states."""
-    if not r.options or kb.safety is None:
+    if not r.options or kb.safety is None or item.status == "not-applicable":
         return
     explicit = r.rec in kb.safety.options
     seen_cautions = {c for c in item.cautions}

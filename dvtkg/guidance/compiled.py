@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from dvtkg.cases.vocab import DVT, DVTV
@@ -49,6 +49,7 @@ class DependentTable:
     depends_on: frozenset[URIRef]
     fact: URIRef | None
     presupposes: URIRef | None = None
+    by_population: bool = False
 
 
 @dataclass
@@ -98,7 +99,8 @@ class CompiledGuidance:
                 dependent.append(DependentTable(crit, criteria[crit].limb_level,
                                                 frozenset(index.objects(crit, DVT.metWhenApplies)),
                                                 index.value(crit, DVT.metWhenCriterionMet),
-                                                index.value(crit, DVT.presupposesCriterion)))
+                                                index.value(crit, DVT.presupposesCriterion),
+                                                (crit, DVT.metByPopulation, Literal(True)) in index))
         superseded: dict[URIRef, tuple[list[URIRef], list[URIRef]]] = {}
         for rec in index.subjects(DVT.currency, DVTV.superseded):
             repl = sorted(index.objects(rec, DCTERMS.isReplacedBy), key=str)
@@ -222,7 +224,7 @@ def _dependent_states(table: CompiledGuidance, types: dict[URIRef, frozenset[URI
     for d in table.dependent:
         for subject in (limbs if d.limb_level else [patient]):
             rel = [r for r in results if r.rec in d.depends_on and (r.limb is None or r.limb == subject)]
-            applies = any(r.status == "applies" for r in rel)
+            applies = any(r.status == "applies" or (d.by_population and r.status == "blocked") for r in rel)
             missing_deps = [dep for dep in d.depends_on if not any(r.rec == dep for r in rel)]
             open_ = bool(missing_deps) or any(r.status == "indeterminate" for r in rel)
             fact_met = fact_not = False

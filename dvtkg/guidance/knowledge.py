@@ -121,7 +121,7 @@ def _int(value: object) -> int | None:
 INDEX_PREDICATES = {
     DVT.hasRequiredCriterion, DVT.hasExcludingCriterion, DVT.hasBlockingCriterion, DVT.hasCautionCriterion,
     DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
-    DVT.metWhenApplies, DVT.metWhenCriterionMet, DVT.presupposesCriterion, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
+    DVT.metWhenApplies, DVT.metByPopulation, DVT.metWhenCriterionMet, DVT.presupposesCriterion, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
     DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy, DCTERMS.source,
     DVT.offersOption, DVT.optionAction, DVT.contraindicatedAction, DVT.contraindicationCriterion,
     DVT.contraindicationEffect, DVT.addressesIndication,
