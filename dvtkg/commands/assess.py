@@ -7,6 +7,7 @@ import json
 import sys
 
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
+from dvtkg.commands.case import add_max_input_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
+    add_max_input_option(p)
     p.set_defaults(func=run)
 
 
@@ -24,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from dvtkg.reason import ReasonerError
 
     try:
-        assessment = Assessor().assess(args.case)
+        assessment = Assessor(max_input_mb=args.max_input_mb).assess(args.case)
     except CaseValidationError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -191,6 +191,8 @@ def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
     graphs); otherwise one is built from ``kb`` (default: the merged knowledge base).
     """
     text = query.text if isinstance(query, QueryFile) else query
+    name = query.path if isinstance(query, QueryFile) else "the query"
+    refuse_outside_sources(text, str(name))
     if data is None:
         if kb is None:
             from dvtkg.kb.build import load_knowledge
@@ -206,5 +208,26 @@ def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
             result = graph.query(text, initBindings=dict(bindings or {}))
             return QueryResult.from_rdflib(result)
     except ParseException as exc:
-        name = query.path if isinstance(query, QueryFile) else "the query"
         raise SparqlError(f"{name}: SPARQL syntax error: {exc}") from None
+    except RecursionError:
+        raise SparqlError(f"{name}: the query is nested too deeply to evaluate") from None
+    except Exception as exc:  # rdflib reports e.g. an unknown prefix as a bare Exception
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise SparqlError(f"{name}: the query cannot be evaluated: {message[:500]}") from None
+
+
+#: Keywords that make rdflib read data from outside the loaded graphs (HTTP, files).
+OUTSIDE_SOURCE_WORDS = {"SERVICE": "SERVICE (a federated query to another endpoint)",
+                        "FROM": "FROM / FROM NAMED (loading a graph from an IRI or a file)"}
+
+
+def refuse_outside_sources(text: str, name: str = "the query") -> None:
+    """Refuse a local query that would fetch or read anything: local queries see only the
+    loaded knowledge and cases. (Use GRAPH to pick a graph, or --endpoint for a store.)"""
+    from dvtkg.sparql.params import _scan
+
+    for _, kind, token in _scan(text):
+        if kind == "word" and token.upper() in OUTSIDE_SOURCE_WORDS:
+            raise SparqlError(f"{name}: {OUTSIDE_SOURCE_WORDS[token.upper()]} is refused in a local query: "
+                              "nothing outside the knowledge base and the given cases is read "
+                              "(use GRAPH <...> to choose a graph, or --endpoint to query a store)")
