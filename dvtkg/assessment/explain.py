@@ -90,7 +90,8 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
                         for value, label, _ in info.links.get("shownWith", [])],
             source_remark=info.source_remark, curator_remark=info.curator_remark,
             decision_rules=info.link_labels("rule"))
-        for cs in r.states:
+        # the states come from sets: sorted, so that output is the same whatever PYTHONHASHSEED
+        for cs in sorted(r.states, key=lambda cs: (cs.role, str(cs.crit), cs.state)):
             label = _label(kb, cs.crit)
             text = label + _facts_text(kb, facts, cs.crit, side)
             if cs.state == "conflict":

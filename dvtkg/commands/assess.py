@@ -17,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
+    p.add_argument("--timings", action="store_true",
+                   help="json output: include the measured seconds per stage (then runs differ)")
     add_max_input_option(p)
     p.set_defaults(func=run)
 
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        text = json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(assessment.to_dict(with_timings=args.timings), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "ttl":
         from dvtkg.report.turtle import render_turtle
 
