@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -345,3 +346,14 @@ def test_unknown_prefix_in_a_query_file(tmp_path: Path) -> None:
 
     with pytest.raises(SparqlError, match="foo"):
         run_local("SELECT * WHERE { ?s foo:bar ?o }", kb=Graph())
+
+
+def test_a_local_cross_product_query_is_bounded_by_timeout(tmp_path: Path) -> None:
+    # Before: rdflib ran it for hours. The command gives up after --timeout and exits 2.
+    rq = write(tmp_path, "cross.rq", "# id: cross\n# summary: a cross product\n# params: none\n# expect: rows\n"
+                                     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n")
+    start = time.monotonic()
+    proc = run_cli("query", str(rq), "--timeout", "2")
+    assert proc.returncode == 2
+    assert "no answer within 2 s" in proc.stderr and proc.stderr.count("\n") == 1
+    assert time.monotonic() - start < 90  # loading the knowledge base, then 2 s

@@ -184,7 +184,8 @@ def dataset(kb: Graph, cases: list[AssessedCase] = (), kb_graph: str = KB_GRAPH)
 
 def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
               cases: list[AssessedCase] = (), kb: Graph | None = None,
-              data: LocalData | None = None, kb_graph: str = KB_GRAPH) -> QueryResult:
+              data: LocalData | None = None, kb_graph: str = KB_GRAPH,
+              timeout: float | None = None) -> QueryResult:
     """Answer ``query`` over the knowledge base (and ``cases``) with rdflib.
 
     ``data`` reuses a dataset built by :func:`dataset` (for many queries over the same
@@ -202,18 +203,49 @@ def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
     from pyparsing import ParseException
 
     graph = data.for_query(text)
-    try:
+
+    def answer() -> QueryResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's Dataset warns about itself
             result = graph.query(text, initBindings=dict(bindings or {}))
             return QueryResult.from_rdflib(result)
+
+    try:
+        return answer() if timeout is None else _within(answer, timeout, str(name))
     except ParseException as exc:
         raise SparqlError(f"{name}: SPARQL syntax error: {exc}") from None
+    except SparqlError:
+        raise
     except RecursionError:
         raise SparqlError(f"{name}: the query is nested too deeply to evaluate") from None
     except Exception as exc:  # rdflib reports e.g. an unknown prefix as a bare Exception
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise SparqlError(f"{name}: the query cannot be evaluated: {message[:500]}") from None
+
+
+def _within(call, timeout: float, name: str) -> QueryResult:
+    """``call()`` in a daemon thread, given up on after ``timeout`` seconds (a cross product
+    over the knowledge base can run for hours; rdflib cannot be interrupted, so the command
+    reports the timeout and exits, which ends the thread)."""
+    import threading
+
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True, name="dvtkg-local-query")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise SparqlError(f"{name}: no answer within {timeout:g} s (--timeout); the query may join "
+                          "unrelated patterns (a cross product)")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]  # type: ignore[return-value]
 
 
 #: Keywords that make rdflib read data from outside the loaded graphs (HTTP, files).
