@@ -113,6 +113,9 @@ def json_violations(value: Any, prefix: str = "") -> list[Violation]:
                 out.append(Violation(f"{key}.{dup}" if key else dup,
                                      "is given more than once in the same object (JSON keys must be unique)"))
             for name, sub in item.items():
+                if not isinstance(name, str):
+                    out.append(Violation(repr(name)[:60], "a key must be a string"))
+                    continue
                 if has_control(name):
                     out.append(Violation(repr(name)[:60], "a key must not contain control characters"))
                 stack.append((f"{key}.{name}" if key else name, sub))
