@@ -4,9 +4,11 @@ reads stay open, and a second server on a busy port exits 2 having written nothi
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,28 +31,33 @@ class DevServer:
                                        "--location", str(tmp / "store")], env=env, cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.url = self.token = None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in self.child.stdout], daemon=True).start()
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and self.token is None:
-            line = self.child.stdout.readline()
-            if not line:
-                break
+        while time.monotonic() < deadline and self.token is None and self.child.poll() is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
             if line.startswith("SPARQL query endpoint:"):
                 self.url = line.split(":", 1)[1].strip()
             if line.startswith("write token:"):
                 self.token = line.split(":", 1)[1].split()[0]
-        assert self.url and self.token, self.child.stderr.read()
+        if not (self.url and self.token):
+            self.stop()
+            pytest.fail("the development server printed no query URL and write token")
         self.base = self.url.rsplit("/", 1)[0]
         self.port = int(self.base.rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        self.child.send_signal(signal.SIGTERM)
+        if self.child.poll() is None:
+            self.child.send_signal(signal.SIGTERM)
         try:
             self.child.wait(timeout=30)
         finally:
             if self.child.poll() is None:
                 self.child.kill()
                 self.child.wait()
-            self.child.stdout.close()
             self.child.stderr.close()
 
 
