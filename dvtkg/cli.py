@@ -1,8 +1,10 @@
 """The ``dvtkg`` command line: argument parsing, dispatch and exit codes.
 
 Exit codes: 0 ok; 1 the input (a case, or the knowledge base under its gates) does
-not conform; 2 an error (bad usage, unreadable or unknown input). Expected errors are
-printed as one ``dvtkg: error: ...`` message, never as a traceback.
+not conform; 2 an error (bad usage, unreadable or unknown input, anything unexpected);
+130 interrupted (SIGINT); 143 terminated (SIGTERM). Every error is printed as one
+``dvtkg: error: ...`` line, never as a traceback (``--debug`` shows the traceback of an
+unexpected one). SIGTERM unwinds like Ctrl-C, so temporary folders are removed.
 
 Command groups live in ``dvtkg/commands/<name>.py``; each module has
 ``register(subparsers)``, which adds its sub-commands and sets ``func`` (a callable
@@ -16,7 +18,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
 
 COMMAND_MODULES: list[str] = [
@@ -31,6 +35,16 @@ COMMAND_MODULES: list[str] = [
 EXIT_OK = 0
 EXIT_NONCONFORMANT = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that ``finally`` blocks and context managers run."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 class CommandError(Exception):
@@ -56,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A knowledge graph of deep-vein-thrombosis guidance: build, check and query it.",
     )
     parser.add_argument("--version", action="version", version=f"dvtkg {_version()}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an unexpected error, print the Python traceback as well")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -76,12 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("dvtkg: error: a sub-command is required (see --help)", file=sys.stderr)
         return EXIT_ERROR
     try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (main() called from a thread): leave signals alone
+        previous = None
+    try:
         rc = func(args)
         sys.stdout.flush()
         return EXIT_OK if rc is None else int(rc)
     except KeyboardInterrupt:
         print("dvtkg: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("dvtkg: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # the reader went away (e.g. `dvtkg kb show X | head`): not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -90,10 +113,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         code = _expected_exit_code(exc)
         if code is None:
-            raise
+            return _unexpected(exc, args)
         message = str(exc).rstrip() or type(exc).__name__
         print(f"dvtkg: error: {message}", file=sys.stderr)
         return code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _unexpected(exc: BaseException, args: argparse.Namespace) -> int:
+    """An error no command expected: one line naming the input and the cause; exit 2."""
+    if getattr(args, "debug", False):
+        traceback.print_exception(exc, file=sys.stderr)
+    inputs = [str(v) for k, v in sorted(vars(args).items())
+              if k in ("case", "query", "path", "file", "endpoint") and isinstance(v, str)]
+    where = f" (input: {', '.join(inputs)})" if inputs else ""
+    if isinstance(exc, MemoryError):
+        cause = "out of memory (the input is too large)"
+    elif isinstance(exc, RecursionError):
+        cause = "the input is nested too deeply"
+    else:
+        cause = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+    hint = "" if getattr(args, "debug", False) else "; run with --debug for the traceback"
+    print(f"dvtkg: error{where}: {cause}{hint}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -218,6 +220,46 @@ def reasoner_case_graph(case: Graph, closures: list[Closure], segment_classes: d
     return g
 
 
+#: Temporary folders of this project's reasoner runs (see :func:`sweep_stale_temp`).
+TEMP_PREFIXES = ("dvtkg-reason-", "dvtkg-conflicts-", "dvtkg-diff-")
+#: A reasoner folder older than this is a leftover of a killed run (a run takes seconds to minutes).
+STALE_AFTER_SECONDS = 3600.0
+
+
+def sweep_stale_temp(temp_dir: str | Path | None = None, max_age_seconds: float = STALE_AFTER_SECONDS,
+                     now: float | None = None) -> list[Path]:
+    """Remove this user's reasoner folders left by killed runs; return what was removed.
+
+    A run stopped by SIGTERM or Ctrl-C removes its own folder; one killed outright
+    (SIGKILL, power loss) cannot. Only folders named with one of :data:`TEMP_PREFIXES`,
+    owned by the current user and untouched for ``max_age_seconds`` are removed, so a
+    run going on in parallel keeps its folder.
+    """
+    base = Path(temp_dir or tempfile.gettempdir())
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        entries = list(base.iterdir())
+    except OSError:
+        return removed
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for entry in sorted(entries):
+        if not entry.name.startswith(TEMP_PREFIXES):
+            continue
+        try:
+            st = entry.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or (uid is not None and st.st_uid != uid):
+            continue
+        if now - st.st_mtime < max_age_seconds:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+    return removed
+
+
 @contextmanager
 def reasoning_world(tbox_owl: Path, java_memory_mb: int = JAVA_MEMORY_MB, prefix: str = "dvtkg-reason-"
                     ) -> Iterator[owlready2.World]:
@@ -228,6 +270,7 @@ def reasoning_world(tbox_owl: Path, java_memory_mb: int = JAVA_MEMORY_MB, prefix
     bound the JVM), set on every call rather than relied on.
     """
     owlready2.reasoning.JAVA_MEMORY = java_memory_mb
+    sweep_stale_temp()
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         old_tmp = os.environ.get("TMPDIR")
         os.environ["TMPDIR"] = tmp

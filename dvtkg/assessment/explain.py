@@ -109,7 +109,8 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             source_remark=info.source_remark, curator_remark=info.curator_remark,
             decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,
             strength_rank=info.strength_rank, certainty_rank=info.certainty_rank, source_year=info.year)
-        for cs in r.states:
+        # the states come from sets: sorted, so that output is the same whatever PYTHONHASHSEED
+        for cs in sorted(r.states, key=lambda cs: (cs.role, str(cs.crit), cs.state)):
             label = _label(kb, cs.crit)
             text = label + _facts_text(kb, facts, cs.crit, side)
             brief = label + _facts_text(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")

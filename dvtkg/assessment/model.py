@@ -119,8 +119,12 @@ class Assessment:
             raise KeyError(f"expected one result for {statement_id} ({limb}), found {len(found)}")
         return found[0]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract of the case-assessment issue (names exact, more fields welcome)."""
+    def to_dict(self, with_timings: bool = True) -> dict[str, Any]:
+        """The JSON contract of the case-assessment issue (names exact, more fields welcome).
+
+        ``with_timings=False`` leaves out the measured seconds, so that the same case gives
+        byte-identical JSON on every run.
+        """
         return {
             "case": self.case,
             "source": self.source,
@@ -135,5 +139,6 @@ class Assessment:
             "derived": self.derived,
             "closures": self.closures,
             "questions": self.questions,
-            "engine": self.engine,
+            "engine": self.engine if with_timings else
+            {k: v for k, v in self.engine.items() if not k.endswith("Seconds")},
         }

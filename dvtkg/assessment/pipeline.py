@@ -25,7 +25,7 @@ from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
 from dvtkg.cases.errors import CaseValidationError
-from dvtkg.cases.load import LoadedCase, load_case
+from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case
 from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
 from dvtkg.guidance.engine import evaluate
@@ -76,8 +76,10 @@ class _Prepared:
 class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB) -> None:
         self.kb = kb or KnowledgeBase.load(root)
+        self.max_input_mb = max_input_mb
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
 
@@ -85,7 +87,7 @@ class Assessor:
         """Parse and validate a case; raise CaseValidationError listing every violation."""
         timings = timings or Timings()
         start = time.perf_counter()
-        loaded = load_case(case, self.kb.keys)
+        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb)
         start = timings.add("parse", start)
         violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
         timings.add("validate", start)

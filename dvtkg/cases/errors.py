@@ -15,7 +15,8 @@ class Violation:
 
     def text(self) -> str:
         shown = f" (given: {self.value})" if self.value else ""
-        return f"{self.key}: {self.rule}{shown}"
+        key = self.key if self.key.strip() else f"{self.key!r} (an empty key)"
+        return f"{key}: {self.rule}{shown}"
 
 
 class CaseInputError(Exception):

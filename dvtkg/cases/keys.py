@@ -40,6 +40,10 @@ class KeyTable:
     limb: dict[str, KeySpec] = field(default_factory=dict)      # "signs.cyanosis" -> spec
     by_prop: dict[URIRef, KeySpec] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)     # template key -> dvt:questionText
+    #: every property a case graph may use -> the case class it describes (its rdfs:domain)
+    case_props: dict[URIRef, URIRef] = field(default_factory=dict)
+    #: IRIs the knowledge base describes: never a case individual
+    knowledge_terms: frozenset[URIRef] = frozenset()
 
     def key_for(self, prop: URIRef) -> str | None:
         spec = self.by_prop.get(prop)
@@ -66,9 +70,26 @@ LIMB_PREFIX = "limbs.{limb}."
 _STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
 
 
+_CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
+
+
+def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
+    """The case vocabulary: every non-derived ``dvt:caseKey`` property, laterality and limbOf,
+    each with the case class it describes (its ``rdfs:domain``)."""
+    props: dict[URIRef, URIRef] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
+    for prop in set(tbox.subjects(DVT.caseKey, None)):
+        if str(tbox.value(prop, DVT.valueKind) or "") == "derived" or not isinstance(prop, URIRef):
+            continue
+        domain = tbox.value(prop, RDFS.domain)
+        if domain in _CASE_CLASSES:
+            props[prop] = domain
+    return props
+
+
 def load_key_table(tbox: Graph) -> KeyTable:
     """Build the key table from the ``dvt:caseKey`` annotations of the TBox."""
-    table = KeyTable()
+    table = KeyTable(case_props=case_properties(tbox),
+                     knowledge_terms=frozenset(s for s in tbox.subjects() if isinstance(s, URIRef)))
     flags: dict[str, URIRef] = {}
     for prop, key in tbox.subject_objects(DVT.caseKey):
         key = str(key)

@@ -17,12 +17,16 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from dvtkg.cases.errors import CaseInputError, Violation
+from dvtkg.cases.errors import CaseInputError, CaseValidationError, Violation
+from dvtkg.cases.guard import check_case_graph
 from dvtkg.cases.keys import KeyTable
 from dvtkg.cases.sheet import sheet_to_graph
+from dvtkg.cases.strictjson import has_control, json_violations, parse_json, plain
 from dvtkg.cases.vocab import DVT
 
 RDF_FORMATS = {".ttl": "turtle", ".jsonld": "json-ld", ".nt": "nt"}
+#: The largest case accepted unless told otherwise (``--max-input-mb``): a real case is a few kB.
+DEFAULT_MAX_INPUT_MB = 10
 
 
 @dataclass
@@ -36,43 +40,118 @@ class LoadedCase:
     violations: list[Violation]
 
 
-def _read_text(path: str) -> str:
+def _limit_text(max_bytes: int) -> str:
+    return f"larger than the input limit of {max_bytes / 1e6:g} MB (--max-input-mb)"
+
+
+def _read_text(path: str, max_bytes: int = DEFAULT_MAX_INPUT_MB * 1_000_000) -> str:
+    """The text of a case file or of standard input ('-'), at most ``max_bytes`` bytes."""
     if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    if not p.exists():
-        raise CaseInputError(path, "no such file")
-    if p.is_dir():
-        raise CaseInputError(path, "is a directory, not a case file")
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise CaseInputError("-", "standard input is closed; give a case file instead")
+        try:
+            data = stream.read(max_bytes + 1)
+        except (OSError, ValueError) as exc:
+            raise CaseInputError("-", f"standard input cannot be read ({exc})") from None
+        where = "-"
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise CaseInputError(path, "no such file")
+        if p.is_dir():
+            raise CaseInputError(path, "is a directory, not a case file")
+        try:
+            if p.stat().st_size > max_bytes:
+                raise CaseInputError(path, _limit_text(max_bytes))
+            with p.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise CaseInputError(path, f"cannot be read ({exc.strerror or exc})") from None
+        where = path
+    if len(data) > max_bytes:
+        raise CaseInputError(where, _limit_text(max_bytes))
     try:
-        return p.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CaseInputError(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise CaseInputError(where, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _parse_json(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CaseInputError(source, f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})") from exc
+    data = parse_json(text, source)
     if not isinstance(data, dict):
         raise CaseInputError(source, "a case sheet must be a JSON object")
-    return data
+    bad = json_violations(data)
+    if bad:
+        raise CaseValidationError(source, bad)
+    return plain(data)
 
 
-def _from_graph(g: Graph, source: str) -> LoadedCase:
-    patients = sorted(set(g.subjects(RDF.type, DVT.Patient)))
+def _from_graph(g: Graph, source: str, keys: KeyTable | None) -> LoadedCase:
+    patients = sorted(set(g.subjects(RDF.type, DVT.Patient)), key=str)
     if len(patients) != 1:
         raise CaseInputError(source, f"a case graph must describe exactly one dvt:Patient (found {len(patients)})")
     patient = patients[0]
-    case_id = str(g.value(patient, DVT.caseIdentifier) or str(patient).rsplit("/", 1)[-1].split("#")[0])
+    if not isinstance(patient, URIRef):
+        raise CaseInputError(source, "the dvt:Patient of a case graph must be named by an IRI, not a blank node")
+    if keys is not None:
+        bad = check_case_graph(g, patient, keys.case_props, keys.knowledge_terms)
+        if bad:
+            raise CaseValidationError(source, bad)
+    ident = g.value(patient, DVT.caseIdentifier)
+    case_id = str(ident) if ident is not None else str(patient).rsplit("/", 1)[-1].split("#")[0]
+    if has_control(case_id):
+        raise CaseValidationError(source, [Violation("id", "must not contain control characters", repr(case_id)[:60])])
     return LoadedCase(g, source, case_id, patient, [])
 
 
-def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable, fmt: str | None = None) -> LoadedCase:
-    """Load a case from a path ('-' = stdin), a case-sheet dict or a case graph."""
+def syntax_message(exc: BaseException) -> str:
+    """A parser's error as one line, whole: rdflib's Turtle errors span several lines."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if len(lines) >= 2 and lines[0].startswith("at line ") and lines[0].endswith(":"):
+        where = lines[0][3:-1].split(" of ")[0]  # "line 3"
+        rest = " ".join(lines[1:])
+        return f"{where}: {rest}"
+    text = " ".join(lines) or type(exc).__name__
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def _project_context() -> Any:
+    from dvtkg import paths
+
+    path = paths.ontology_dir() / "context" / "case.jsonld"
+    return json.loads(path.read_text(encoding="utf-8"))["@context"]
+
+
+def _check_contexts(data: Any, source: str) -> None:
+    """Only the project's own JSON-LD context, given inline: nothing is fetched or read."""
+    allowed = _project_context()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if "@context" in item:
+                ctx = item["@context"]
+                parts = ctx if isinstance(ctx, list) else [ctx]
+                if not all(part == allowed for part in parts):
+                    shown = json.dumps(ctx)[:120]
+                    raise CaseValidationError(source, [Violation(
+                        "@context", "only the project's own case context (ontology/context/case.jsonld), given inline, "
+                        "is accepted: a context IRI or path is never fetched or read", shown)])
+            stack.extend(v for k, v in item.items() if k != "@context")
+
+
+def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, fmt: str | None = None,
+              max_input_mb: float = DEFAULT_MAX_INPUT_MB) -> LoadedCase:
+    """Load a case from a path ('-' = stdin), a case-sheet dict or a case graph.
+
+    Every case graph passes :func:`dvtkg.cases.guard.check_case_graph` (when ``keys`` is
+    given): a case is data about its own patient, never knowledge.
+    """
     if isinstance(case, Graph):
-        return _from_graph(case, "<graph>")
+        return _from_graph(case, "<graph>", keys)
     if isinstance(case, dict):
         return _from_sheet(case, "<case sheet>", keys)
     path = str(case)
@@ -80,18 +159,30 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable, fmt: st
     kind = fmt or ("json" if suffix == ".json" or path == "-" else RDF_FORMATS.get(suffix))
     if kind is None:
         raise CaseInputError(path, "unknown case format: use a .json case sheet, or a .ttl / .jsonld case graph")
-    text = _read_text(path)
+    text = _read_text(path, int(max_input_mb * 1_000_000))
     if kind == "json":
         return _from_sheet(_parse_json(text, path), path, keys)
+    if kind == "json-ld":
+        data = parse_json(text, path)
+        bad = json_violations(data)
+        if bad:
+            raise CaseValidationError(path, bad)
+        _check_contexts(data, path)
+        text = json.dumps(plain(data))
     g = Graph()
     try:
         g.parse(data=text, format=kind)
-    except Exception as exc:  # rdflib raises several parser-specific types
-        raise CaseInputError(path, f"not valid {kind}: {str(exc).splitlines()[0][:300]}") from exc
-    return _from_graph(g, path)
+    except Exception as exc:  # rdflib raises several parser-specific types; RecursionError, MemoryError too
+        raise CaseInputError(path, f"not valid {kind}: {syntax_message(exc)}") from None
+    return _from_graph(g, path, keys)
 
 
 def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable) -> LoadedCase:
+    bad = json_violations(sheet)
+    if bad:
+        raise CaseValidationError(source, bad)
     g, violations = sheet_to_graph(sheet, keys)
     patient = next(iter(g.subjects(RDF.type, DVT.Patient)))
+    if not violations:
+        violations = check_case_graph(g, patient, keys.case_props, keys.knowledge_terms)
     return LoadedCase(g, source, str(g.value(patient, DVT.caseIdentifier)), patient, violations)

@@ -7,6 +7,7 @@ import json
 import sys
 
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
+from dvtkg.commands.case import add_max_input_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--verbose", action="store_true",
                    help="text output: the full explanation (every criterion and fact, every result) instead of the "
                         "decision-centred report")
+    p.add_argument("--timings", action="store_true",
+                   help="json output: include the measured seconds per stage (then runs differ)")
+    add_max_input_option(p)
     p.set_defaults(func=run)
 
 
@@ -27,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from dvtkg.reason import ReasonerError
 
     try:
-        assessment = Assessor().assess(args.case)
+        assessment = Assessor(max_input_mb=args.max_input_mb).assess(args.case)
     except CaseValidationError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -35,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        text = json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(assessment.to_dict(with_timings=args.timings), indent=2, ensure_ascii=False) + "\n"
     elif args.format == "ttl":
         from dvtkg.report.turtle import render_turtle
 

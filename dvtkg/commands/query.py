@@ -44,7 +44,7 @@ def add_endpoint_options(p: argparse.ArgumentParser, required: bool) -> None:
                         f"from {PASSWORD_ENV} (or set {USER_ENV})")
     p.add_argument("--auth", choices=("basic", "digest"), default="basic",
                    help="how --user is sent (Virtuoso's /sparql-auth wants digest)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="HTTP timeout (default 120)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="the whole request (a local query: its evaluation) may take at most this long (default 120)")
 
 
 def endpoint_from_args(args: argparse.Namespace, update_url: str | None = None, store_url: str | None = None):
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         graphs = [check_iri_chars(args.graph, "graph")] + [_remote_case_graph(c) for c in args.case]
         result = run_remote(endpoint, query.text, bindings, graphs)
     else:
-        result = run_local(query, bindings, assess_cases(args.case), kb_graph=args.graph)
+        result = run_local(query, bindings, assess_cases(args.case), kb_graph=args.graph, timeout=args.timeout)
     sys.stdout.write(result.format(args.format))
     return EXIT_OK
 

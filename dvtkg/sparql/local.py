@@ -184,13 +184,16 @@ def dataset(kb: Graph, cases: list[AssessedCase] = (), kb_graph: str = KB_GRAPH)
 
 def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
               cases: list[AssessedCase] = (), kb: Graph | None = None,
-              data: LocalData | None = None, kb_graph: str = KB_GRAPH) -> QueryResult:
+              data: LocalData | None = None, kb_graph: str = KB_GRAPH,
+              timeout: float | None = None) -> QueryResult:
     """Answer ``query`` over the knowledge base (and ``cases``) with rdflib.
 
     ``data`` reuses a dataset built by :func:`dataset` (for many queries over the same
     graphs); otherwise one is built from ``kb`` (default: the merged knowledge base).
     """
     text = query.text if isinstance(query, QueryFile) else query
+    name = query.path if isinstance(query, QueryFile) else "the query"
+    refuse_outside_sources(text, str(name))
     if data is None:
         if kb is None:
             from dvtkg.kb.build import load_knowledge
@@ -200,11 +203,63 @@ def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
     from pyparsing import ParseException
 
     graph = data.for_query(text)
-    try:
+
+    def answer() -> QueryResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's Dataset warns about itself
             result = graph.query(text, initBindings=dict(bindings or {}))
             return QueryResult.from_rdflib(result)
+
+    try:
+        return answer() if timeout is None else _within(answer, timeout, str(name))
     except ParseException as exc:
-        name = query.path if isinstance(query, QueryFile) else "the query"
         raise SparqlError(f"{name}: SPARQL syntax error: {exc}") from None
+    except SparqlError:
+        raise
+    except RecursionError:
+        raise SparqlError(f"{name}: the query is nested too deeply to evaluate") from None
+    except Exception as exc:  # rdflib reports e.g. an unknown prefix as a bare Exception
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise SparqlError(f"{name}: the query cannot be evaluated: {message[:500]}") from None
+
+
+def _within(call, timeout: float, name: str) -> QueryResult:
+    """``call()`` in a daemon thread, given up on after ``timeout`` seconds (a cross product
+    over the knowledge base can run for hours; rdflib cannot be interrupted, so the command
+    reports the timeout and exits, which ends the thread)."""
+    import threading
+
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True, name="dvtkg-local-query")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise SparqlError(f"{name}: no answer within {timeout:g} s (--timeout); the query may join "
+                          "unrelated patterns (a cross product)")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]  # type: ignore[return-value]
+
+
+#: Keywords that make rdflib read data from outside the loaded graphs (HTTP, files).
+OUTSIDE_SOURCE_WORDS = {"SERVICE": "SERVICE (a federated query to another endpoint)",
+                        "FROM": "FROM / FROM NAMED (loading a graph from an IRI or a file)"}
+
+
+def refuse_outside_sources(text: str, name: str = "the query") -> None:
+    """Refuse a local query that would fetch or read anything: local queries see only the
+    loaded knowledge and cases. (Use GRAPH to pick a graph, or --endpoint for a store.)"""
+    from dvtkg.sparql.params import _scan
+
+    for _, kind, token in _scan(text):
+        if kind == "word" and token.upper() in OUTSIDE_SOURCE_WORDS:
+            raise SparqlError(f"{name}: {OUTSIDE_SOURCE_WORDS[token.upper()]} is refused in a local query: "
+                              "nothing outside the knowledge base and the given cases is read "
+                              "(use GRAPH <...> to choose a graph, or --endpoint to query a store)")

@@ -1,6 +1,8 @@
 """Queries on a SPARQL 1.1 endpoint, and publishing named graphs to it.
 
-Queries go through SPARQLWrapper (POST, ``application/sparql-query``, JSON results).
+Queries are POSTed (``application/sparql-query``, JSON results) with urllib, through
+:class:`SafeRedirects` (no credentials to another origin, never https -> http) and with
+``timeout`` bounding the whole request, not each read.
 The dataset of a query is given with the protocol's ``default-graph-uri`` and
 ``named-graph-uri`` parameters: the knowledge graph plus the requested case graphs, so
 the default graph is their union whatever the store's own default-graph setting.
@@ -29,6 +31,7 @@ import hashlib
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -54,6 +57,57 @@ def _short(exc: BaseException) -> str:
         body = body.decode("utf-8", "replace")
     text = " ".join(str(body).split())
     return (text[:300] + "...") if len(text) > 300 else (text or type(exc).__name__)
+
+
+def check_endpoint_url(url: str) -> None:
+    """An http(s) URL with a host and a valid port, or a SparqlError saying what is wrong with it."""
+    if not url.startswith(("http://", "https://")):
+        raise SparqlError(f"endpoint URL {url!r} must start with http:// or https://")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise SparqlError(f"endpoint URL {url!r} is malformed ({exc})") from None
+    if not parts.hostname:
+        raise SparqlError(f"endpoint URL {url!r} names no host")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise SparqlError(f"endpoint URL {url!r} must not contain spaces or control characters")
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port made explicit."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+class SafeRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects that cannot leak credentials or downgrade the connection.
+
+    https -> http is never followed; a redirect to another origin (scheme, host, port)
+    is not followed while credentials are given (urllib would send the Authorization
+    header there too). A 307 / 308 re-sends the same request (SPARQL is POSTed); a
+    301 / 302 / 303 would turn it into a GET without the query, so it is reported
+    with its target instead of followed.
+    """
+
+    max_redirections = 5
+
+    def __init__(self, with_credentials: bool) -> None:
+        super().__init__()
+        self.with_credentials = with_credentials
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 (urllib's hook)
+        old, new = origin(req.full_url), origin(newurl)
+        if old[0] == "https" and new[0] != "https":
+            raise SparqlError(f"refused a redirect (HTTP {code}) from https to {newurl}: never downgraded to http")
+        if new != old and self.with_credentials:
+            raise SparqlError(f"refused a redirect (HTTP {code}) to another origin, {newurl}: credentials are "
+                              "never sent to another host; give that URL as the endpoint if you trust it")
+        if code not in (307, 308):
+            raise SparqlError(f"the endpoint redirects (HTTP {code}) to {newurl}; give that URL as the endpoint")
+        headers_out = {k: v for k, v in req.header_items() if new == old or k.lower() != "authorization"}
+        return urllib.request.Request(newurl, data=req.data, headers=headers_out, method=req.get_method())
 
 
 def derived_update_url(query_url: str) -> str:
@@ -90,8 +144,10 @@ class Endpoint:
 
     def __post_init__(self) -> None:
         for url in (self.query_url, self.update_url, self.store_url):
-            if url is not None and not url.startswith(("http://", "https://")):
-                raise SparqlError(f"endpoint URL {url!r} must start with http:// or https://")
+            if url is not None:
+                check_endpoint_url(url)
+        if not (isinstance(self.timeout, (int, float)) and 0 < self.timeout < float("inf")):
+            raise SparqlError(f"the timeout must be a positive number of seconds (given: {self.timeout!r})")
         if self.update_url is None:
             self.update_url = derived_update_url(self.query_url)
         if self.token and self.user:
@@ -102,72 +158,97 @@ class Endpoint:
         if self.auth not in AUTH_SCHEMES:
             raise SparqlError(f"unknown authentication {self.auth!r} (known: {', '.join(AUTH_SCHEMES)})")
 
-    # ------------------------------------------------------------ SPARQL protocol
+    # ------------------------------------------------------------ HTTP
 
-    def _wrapper(self, url: str, update: bool = False):
-        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, POSTDIRECTLY, SPARQLWrapper
+    def _has_credentials(self) -> bool:
+        return bool(self.token or self.user)
 
-        w = SPARQLWrapper(url, updateEndpoint=url if update else None)
-        w.setMethod(POST)
-        w.setRequestMethod(POSTDIRECTLY)
-        w.setOnlyConneg(True)
-        w.setReturnFormat(JSON)
-        w.setTimeout(int(self.timeout))
+    def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        """An opener for one request: the safe redirect policy, digest credentials bound to ``url``."""
+        handlers: list[urllib.request.BaseHandler] = [SafeRedirects(self._has_credentials())]
+        if self.user and self.auth == "digest":
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, url, self.user, self.password)
+            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+        return urllib.request.build_opener(*handlers)
+
+    def _request(self, url: str, data: bytes, content_type: str, method: str = "POST",
+                 accept: str | None = None) -> urllib.request.Request:
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
         if self.token:
-            w.addCustomHttpHeader("Authorization", f"{self.token_scheme} {self.token}")
-        elif self.user:
-            w.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
-            w.setCredentials(self.user, self.password)
-        return w
+            request.add_header("Authorization", f"{self.token_scheme} {self.token}")
+        elif self.user and self.auth == "basic":
+            creds = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {creds}")
+        return request
+
+    def _send(self, request: urllib.request.Request, url: str) -> bytes:
+        """Send ``request`` and read the whole answer within ``timeout`` seconds, all told.
+
+        urllib's timeout bounds each socket operation, not the request: a server that
+        trickles its answer could hold the command for ever. The exchange runs in a
+        daemon thread that is given up on at the deadline.
+        """
+        box: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                with self._opener(url).open(request, timeout=self.timeout) as response:
+                    box["body"] = response.read()
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, daemon=True, name="dvtkg-http")
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise TimeoutError(f"no complete answer within {self.timeout:g} s (--timeout)")
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["body"]  # type: ignore[return-value]
 
     def _run(self, what: str, url: str, call: Callable[[], object]) -> object:
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
         self.requests += 1
         try:
             return call()
-        except SPARQLWrapperException as exc:
-            code = {"QueryBadFormed": 400, "Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
-                    "EndPointInternalError": 500}.get(type(exc).__name__)
-            status = f"HTTP {code}: " if code else ""
-            raise SparqlError(f"{what} at {url} failed: {status}{_short(exc)}") from None
+        except SparqlError as exc:
+            raise SparqlError(f"{what} at {url} failed: {exc}") from None
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace") if exc.fp else ""
             raise SparqlError(f"{what} at {url} failed: HTTP {exc.code} {exc.reason} {_short(detail)}".rstrip()) from None
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError,
-                OSError) as exc:
+                OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise SparqlError(f"{what} at {url} failed: {_short(reason) if isinstance(reason, BaseException) else reason}"
                               f" ({type(exc).__name__})") from None
 
+    # ------------------------------------------------------------ SPARQL protocol
+
     def select(self, text: str, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> QueryResult:
         """Run a SELECT or ASK query; the dataset is the given graphs (none: the store's default)."""
-        w = self._wrapper(self.query_url)
-        w.setQuery(text)
-        for g in default_graphs:
-            w.addParameter("default-graph-uri", check_iri_chars(g, "graph"))
-        for g in named_graphs:
-            w.addParameter("named-graph-uri", check_iri_chars(g, "graph"))
+        params = [("default-graph-uri", check_iri_chars(g, "graph")) for g in default_graphs]
+        params += [("named-graph-uri", check_iri_chars(g, "graph")) for g in named_graphs]
+        url = self.query_url
+        if params:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+        request = self._request(url, text.encode("utf-8"), "application/sparql-query",
+                                accept="application/sparql-results+json")
 
         def call():
-            response = w.query()
-            raw = response.response.read()
+            raw = self._send(request, self.query_url)
             try:
                 return json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
-                raise SparqlError(f"query at {self.query_url}: the answer is not SPARQL JSON results") from None
+                raise SparqlError("the answer is not SPARQL JSON results") from None
 
         return QueryResult.from_json(self._run("query", self.query_url, call))
 
     def update(self, text: str) -> None:
-        w = self._wrapper(self.update_url, update=True)
-        w.setQuery(text)
-
-        def call():
-            response = w.query()
-            response.response.read()
-
-        self._run("update", self.update_url, call)
+        request = self._request(self.update_url, text.encode("utf-8"), "application/sparql-update")
+        self._run("update", self.update_url, lambda: self._send(request, self.update_url))
 
     def put_graph(self, graph_iri: str, body: bytes) -> None:
         """Graph Store Protocol: PUT ``body`` (N-Triples) as the content of ``graph_iri``."""
@@ -175,24 +256,8 @@ class Endpoint:
             raise SparqlError("the Graph Store upload needs --store URL (the store's Graph Store Protocol endpoint)")
         sep = "&" if "?" in self.store_url else "?"
         url = f"{self.store_url}{sep}graph={urllib.parse.quote(check_iri_chars(graph_iri, 'graph'), safe='')}"
-        request = urllib.request.Request(url, data=body, method="PUT")
-        request.add_header("Content-Type", "application/n-triples")
-        opener = urllib.request.build_opener()
-        if self.token:
-            request.add_header("Authorization", f"{self.token_scheme} {self.token}")
-        elif self.user and self.auth == "basic":
-            creds = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-            request.add_header("Authorization", f"Basic {creds}")
-        elif self.user:
-            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            manager.add_password(None, self.store_url, self.user, self.password)
-            opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
-
-        def call():
-            with opener.open(request, timeout=self.timeout) as response:
-                response.read()
-
-        self._run("Graph Store PUT", self.store_url, call)
+        request = self._request(url, body, "application/n-triples", method="PUT")
+        self._run("Graph Store PUT", self.store_url, lambda: self._send(request, self.store_url))
 
     # ------------------------------------------------------------ helpers
 

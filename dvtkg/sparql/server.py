@@ -4,6 +4,10 @@
 ``oxigraph serve --location build/oxigraph --bind 127.0.0.1:PORT --union-default-graph``,
 waits until it answers, publishes the knowledge base into its named graph
 (:data:`dvtkg.sparql.KB_GRAPH`), prints the query URL and keeps serving until Ctrl-C.
+Oxigraph listens on a private loopback port; the given port is a write guard
+(:mod:`dvtkg.sparql.guard_proxy`): updates and Graph Store writes need the token printed
+at start (or given with ``--token`` / ``$DVTKG_SPARQL_TOKEN``), cross-origin writes are
+refused. A busy port stops the start before anything is written.
 The store persists under ``build/oxigraph``. ``--union-default-graph`` lets hand-written
 queries (the web form at ``http://127.0.0.1:PORT/``) see every graph; ``dvtkg query``
 names its graphs itself and does not depend on it.
@@ -30,6 +34,7 @@ from pathlib import Path
 from dvtkg.sparql import KB_GRAPH, SparqlError
 
 BINARY_ENV = "DVTKG_OXIGRAPH"
+TOKEN_ENV = "DVTKG_SPARQL_TOKEN"
 
 
 def find_binary() -> str:
@@ -160,21 +165,37 @@ class OxigraphServer:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.sparql.server",
-                                     description="Start an Oxigraph SPARQL server on 127.0.0.1 with the knowledge base loaded.")
+                                     description="Start an Oxigraph SPARQL server on 127.0.0.1 with the knowledge base "
+                                                 "loaded; updates and Graph Store writes need the printed token.")
     parser.add_argument("--location", type=Path, default=None,
                         help="directory of the persistent store (default: build/oxigraph)")
     parser.add_argument("--port", type=int, default=7878, help="port on 127.0.0.1 (default 7878; 0 = a free port)")
     parser.add_argument("--graph", default=KB_GRAPH, help=f"named graph of the knowledge base (default {KB_GRAPH})")
     parser.add_argument("--no-load", action="store_true", help="do not (re)load the knowledge base")
+    parser.add_argument("--token", default=None,
+                        help=f"the token writes must carry (default: ${TOKEN_ENV}, else a new random one, printed)")
     args = parser.parse_args(argv)
 
-    from dvtkg import paths
+    import secrets
 
+    from dvtkg import paths
+    from dvtkg.sparql.guard_proxy import GuardProxy
+
+    token = args.token or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)
+    # Take the public port first: if it is busy (another server runs there) stop now,
+    # before any store is opened or any triple is written anywhere.
+    try:
+        proxy = GuardProxy("127.0.0.1", args.port, token)
+    except OSError as exc:
+        print(f"dvtkg: error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
+              "is another server running there? Nothing was written.", file=sys.stderr)
+        return 2
     location = args.location or paths.build_dir() / "oxigraph"
-    server = OxigraphServer(location=location, port=args.port, union_default_graph=True)
+    server = OxigraphServer(location=location, port=0, union_default_graph=True)
     try:
         server.start()
     except SparqlError as exc:
+        proxy.stop()
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
     stopping = False
@@ -185,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    base = proxy.origin
     try:
         if not args.no_load:
             from dvtkg.kb.build import load_knowledge
@@ -192,11 +214,14 @@ def main(argv: list[str] | None = None) -> int:
 
             report = publish_graph(Endpoint(server.query_url), args.graph, load_knowledge())
             print(report)
-        print(f"Oxigraph {location} on {server.base_url} (pid {server.process.pid}); Ctrl-C stops it.")
-        print(f"SPARQL query endpoint:  {server.query_url}")
-        print(f"SPARQL update endpoint: {server.update_url}")
-        print(f"Graph Store endpoint:   {server.store_url}")
-        print(f"try: dvtkg query cq-secondary-checked --endpoint {server.query_url}")
+        proxy.start(server.host, server.port)
+        print(f"Oxigraph {location} on {base} (pid {server.process.pid}); Ctrl-C stops it. For development only.")
+        print(f"SPARQL query endpoint:  {base}/query")
+        print(f"SPARQL update endpoint: {base}/update")
+        print(f"Graph Store endpoint:   {base}/store")
+        print(f"write token: {token}  (updates and Graph Store writes need it: "
+              f"Authorization: Bearer ..., or dvtkg publish --token / ${TOKEN_ENV})")
+        print(f"try: dvtkg query cq-secondary-checked --endpoint {base}/query")
         sys.stdout.flush()
         server.process.wait()
         return 0 if stopping else (server.process.returncode or 0)
@@ -206,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
     finally:
+        proxy.stop()
         server.stop()
 
 
