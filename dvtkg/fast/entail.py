@@ -115,8 +115,10 @@ class Reasoner:
         for cls in self.order:
             for i, body in enumerate(compiled.definitions[cls]):
                 self.required[(cls, i)] = _named_conjuncts(body)
-        self._anon_cache: dict[frozenset, list[_State] | None] = {}
-        self._in_progress: set[frozenset] = set()
+        self._anon_cache: dict[tuple, list[_State] | None] = {}
+        self._values: dict[Lit, Value] = {}
+        self._ranges: dict[tuple, bool] = {}
+        self._in_progress: set[tuple] = set()
 
     # ----- TBox helpers
 
@@ -304,7 +306,7 @@ class Reasoner:
             return False
         if op == "value":
             p = e[1]
-            v = value_of(e[2])
+            v = self.value(e[2])
             if v in node.values[p]:
                 return False
             if v[0] == "bad":
@@ -361,7 +363,7 @@ class Reasoner:
     def _check_node(self, st: _State, n: str, node: _Node) -> None:
         for p, dr in node.dsomes:
             if p in self.functional and node.values.get(p):
-                if not any(in_range(dr, v) for v in node.values[p]):
+                if not any(self.in_range(dr, v) for v in node.values[p]):
                     raise Inconsistent(f"{n}: the value of {p} is outside a required range")
         for p, cexpr in list(node.somes):
             named = node.succ.get(p, set())
@@ -486,6 +488,19 @@ class Reasoner:
 
     # ----- evaluation
 
+    def value(self, lit: Lit) -> Value:
+        v = self._values.get(lit)
+        if v is None:
+            v = self._values[lit] = value_of(lit)
+        return v
+
+    def in_range(self, dr: tuple, v: Value) -> bool:
+        key = (dr, v)
+        found = self._ranges.get(key)
+        if found is None:
+            found = self._ranges[key] = in_range(dr, v)
+        return found
+
     def holds(self, st: _State, n: str, e: Expr) -> bool:
         """Does the state entail that individual n is in the class expression e?"""
         node = st.nodes[n]
@@ -500,8 +515,11 @@ class Reasoner:
             return e[1] in node.nots or bool(self.disjoint_with(e[1]) & node.types)
         if op == "some":
             p, cexpr = e[1], e[2]
-            if any(self.holds(st, s, cexpr) for s in node.succ.get(p, ())):
+            named = node.succ.get(p, ())
+            if any(self.holds(st, s, cexpr) for s in named):
                 return True
+            if named and p in self.functional:
+                return False  # the asserted successor is the named one (its content was passed on to it)
             return any(q == p and self._anon_holds(p, self._anon_key(node, p, c), cexpr) for q, c in node.somes)
         if op == "all":
             p, dexpr = e[1], e[2]
@@ -522,9 +540,9 @@ class Reasoner:
                 k = 1 if k is None else min(k, 1)
             return k is not None and k <= e[1]
         if op == "value":
-            return value_of(e[2]) in node.values.get(e[1], ())
+            return self.value(e[2]) in node.values.get(e[1], ())
         if op == "dsome":
-            return any(in_range(e[2], v) for v in node.values.get(e[1], ()))
+            return any(self.in_range(e[2], v) for v in node.values.get(e[1], ()))
         raise UnsupportedCase(f"fast classifier: cannot evaluate {e!r}")
 
 
