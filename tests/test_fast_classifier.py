@@ -161,3 +161,28 @@ def test_inconsistent_facts_are_reported_like_hermit(assessor: Assessor) -> None
     g2.add((patient, DVT.crclMlMin, Literal("20", datatype=XSD.decimal)))
     g2.add((patient, DVT.crclMlMin, Literal("40", datatype=XSD.decimal)))
     assert fast.classify_graph(g2, [patient]) is None
+
+
+def test_assessor_says_which_engine_ran(assessor: Assessor) -> None:
+    data = assessor.assess(assessor.kb.root / "examples" / "cases" / "missing-data-sparse.json").to_dict()
+    assert data["engine"]["engine"] == "fast"
+    assert data["engine"]["tboxHash"] == load_or_compile(assessor.kb.owl_path).tbox_hash
+    with pytest.raises(ValueError, match="unknown engine"):
+        Assessor(kb=assessor.kb, engine="pellet")
+
+
+def test_cli_engine_option(assessor: Assessor) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dvtkg = Path(sys.executable).parent / "dvtkg"
+    case = assessor.kb.root / "examples" / "cases" / "missing-data-sparse.json"
+    out = subprocess.run([str(dvtkg), "assess", "--engine", "fast", "--format", "json", str(case)],
+                         capture_output=True, text=True, timeout=600, cwd=assessor.kb.root)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["engine"]["engine"] == "fast"
+    bad = subprocess.run([str(dvtkg), "assess", "--engine", "pellet", str(case)], capture_output=True, text=True,
+                         timeout=600, cwd=assessor.kb.root)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

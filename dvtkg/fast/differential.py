@@ -434,17 +434,27 @@ class Reference:
         self._hermit = None
         self.live = 0
 
-    def types(self, case: DiffCase) -> tuple[dict[str, set[str]] | None, float, bool]:
-        """(types per subject or None, seconds, cached?)."""
-        key = graph_key(case.graph) + "|" + ",".join(sorted(map(str, case.subjects)))
-        if key in self.cache:
-            row = self.cache[key]
-            return (None if row is None else {k: set(v) for k, v in row.items()}), 0.0, True
+    @staticmethod
+    def key(case: DiffCase) -> str:
+        return graph_key(case.graph) + "|" + ",".join(sorted(map(str, case.subjects)))
+
+    def cached(self, case: DiffCase) -> bool:
+        return self.key(case) in self.cache
+
+    def hermit(self):
         if self._hermit is None:
             from dvtkg.fast.reference import WarmHermit
             self._hermit = WarmHermit(self.owl_path)
+        return self._hermit
+
+    def types(self, case: DiffCase) -> tuple[dict[str, set[str]] | None, float, bool]:
+        """(types per subject or None, seconds, cached?)."""
+        key = self.key(case)
+        if key in self.cache:
+            row = self.cache[key]
+            return (None if row is None else {k: set(v) for k, v in row.items()}), 0.0, True
         start = time.perf_counter()
-        g = self._hermit.classify_graph(case.graph, case.subjects)
+        g = self.hermit().classify_graph(case.graph, case.subjects)
         seconds = time.perf_counter() - start
         self.live += 1
         found = None if g is None else _by_subject(g, case.subjects)
@@ -584,6 +594,11 @@ class Report:
     fixtures: list[Path]
     seconds: float
     live_reference: int
+    generated: int = 0
+    not_compared: int = 0
+    coverage_cases: int = 0
+    both_unsatisfiable: list[str] = field(default_factory=list)
+    both_satisfiable_unseen: list[str] = field(default_factory=list)
 
     @property
     def mismatches(self) -> list[Outcome]:
@@ -596,6 +611,9 @@ class Report:
         live = [o.reference_seconds for o in self.outcomes if o.reference_seconds > 0]
         missing_states = self.coverage.missing_states()
         return {
+            "generated": self.generated,
+            "notCompared": self.not_compared,
+            "coverageCases": self.coverage_cases,
             "cases": len(self.outcomes),
             "mismatches": len(self.mismatches),
             "refused": sum(1 for o in self.outcomes if o.refused),
@@ -606,6 +624,9 @@ class Report:
             "definedNeverDerived": [c.rsplit("#", 1)[1] for c in self.coverage.missing_classes()],
             "pairs": len(self.coverage.pairs),
             "pairStatesNotSeen": _count(s for v in missing_states.values() for s in v),
+            "bothSeen": sorted(b.rsplit("#", 1)[1] for b, v in self.coverage.pairs.items() if "both" in v),
+            "bothUnreachableUnsatisfiable": len(self.both_unsatisfiable),
+            "bothSatisfiableButNotSeen": self.both_satisfiable_unseen,
             "pairsMissingMetNotMetOrUnknown": {k: v for k, v in missing_states.items() if set(v) - {"both"}},
             "fastMedianMs": round(median([o.fast_seconds for o in self.outcomes]) * 1000, 2),
             "hermitMedianMs": round(median(live) * 1000, 1) if live else None,
@@ -632,25 +653,62 @@ def _count(xs: Any) -> dict[str, int]:
 
 def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool = True, shrink_to: Path | None = None,
         root: Path | None = None) -> Report:
-    """Compare the engines on the first n_cases generated cases (or as many as fit in `seconds`)."""
+    """Generate n_cases cases, classify all with the fast engine, and compare with HermiT as many as time allows.
+
+    The cases HermiT is asked first are those that bring new coverage (a defined class
+    derived, a Met/NotMet state reached) by the fast engine's answer; the rest follow in
+    generation order. With ``seconds``, cases HermiT has not answered before (not in the
+    cache) are no longer asked once the time is spent; they are counted as not compared.
+    """
     root = root or assessor.kb.root
     compiled = load_or_compile(assessor.kb.owl_path)
     fast = FastClassifier(compiled)
     ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None)
     gen = Generator(assessor, compiled)
+    start = time.perf_counter()
+    pool: list[DiffCase] = []
+    seen = Coverage.of(compiled)
+    first: list[DiffCase] = []
+    rest: list[DiffCase] = []
+    for case in gen.cases(root):
+        if len(pool) >= n_cases:
+            break
+        pool.append(case)
+        try:
+            types = fast_types(fast, case)
+        except UnsupportedCase:
+            rest.append(case)
+            continue
+        before = (len(seen.derived), sum(len(v) for v in seen.pairs.values()))
+        seen.add(case, types, case.graph)
+        after = (len(seen.derived), sum(len(v) for v in seen.pairs.values()))
+        (first if after != before else rest).append(case)
     coverage = Coverage.of(compiled)
     outcomes: list[Outcome] = []
     fixtures: list[Path] = []
-    start = time.perf_counter()
-    for case in gen.cases(root):
-        if len(outcomes) >= n_cases or (seconds is not None and time.perf_counter() - start > seconds):
-            break
+    skipped = 0
+    report_first = len(first)
+    for i, case in enumerate(first + rest):
+        # the coverage cases are always compared; the time limit applies to the rest
+        if i >= report_first and seconds is not None and time.perf_counter() - start > seconds \
+                and not ref.cached(case):
+            skipped += 1
+            continue
         out = compare(fast, ref, case)
         outcomes.append(out)
         coverage.add(case, out.reference, case.graph)
         if not out.agrees and shrink_to is not None:
             fixtures.append(write_fixture(shrink(fast, ref, case), shrink_to))
-    return Report(outcomes, coverage, fixtures, time.perf_counter() - start, ref.live)
+    report = Report(outcomes, coverage, fixtures, time.perf_counter() - start, ref.live)
+    report.generated, report.not_compared, report.coverage_cases = len(pool), skipped, report_first
+    # a "both" state never seen: unreachable when HermiT finds Met and NotMet together unsatisfiable
+    for base, states in coverage.pairs.items():
+        if "both" not in states:
+            if ref.hermit().satisfiable([base + "Met", base + "NotMet"]):
+                report.both_satisfiable_unseen.append(base.rsplit("#", 1)[1])
+            else:
+                report.both_unsatisfiable.append(base.rsplit("#", 1)[1])
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:

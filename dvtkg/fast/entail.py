@@ -414,7 +414,7 @@ class Reasoner:
 
     def _refuted(self, node: _Node, d: Expr) -> bool:
         if isinstance(d, str):
-            return d == NOTHING or bool(self.disjoint_with(d) & node.types) or d in node.nots
+            return d == NOTHING or bool(self.disjoint_with(d) & node.types) or bool(self.ancestors(d) & node.nots)
         if d[0] == "not":
             return d[1] in node.types
         return False
@@ -446,8 +446,13 @@ class Reasoner:
 
     # ----- anonymous individuals
 
+    def _successor_types(self, p: str) -> list[str]:
+        """What any p-successor is: the range of p and the domain of its inverse."""
+        q = self.c.inverses.get(p)
+        return [*self.c.ranges.get(p, []), *(self.c.domains.get(q, []) if q else [])]
+
     def _anon_key(self, node: _Node, p: str, cexpr: Expr) -> frozenset:
-        return frozenset({cexpr, *node.alls.get(p, ()), *self.c.ranges.get(p, [])})
+        return frozenset({cexpr, *node.alls.get(p, ()), *self._successor_types(p)})
 
     def _anon(self, p: str, key: frozenset) -> list[_State] | None:
         """The consistent cases of an anonymous p-successor carrying the given expressions, or None.
@@ -512,7 +517,8 @@ class Reasoner:
         if op == "or":
             return any(self.holds(st, n, x) for x in e[1])
         if op == "not":
-            return e[1] in node.nots or bool(self.disjoint_with(e[1]) & node.types)
+            # not A: A (or a superclass of A) is excluded, or a class of n is disjoint with A or a superclass
+            return bool(self.ancestors(e[1]) & node.nots) or bool(self.disjoint_with(e[1]) & node.types)
         if op == "some":
             p, cexpr = e[1], e[2]
             named = node.succ.get(p, ())
@@ -523,7 +529,7 @@ class Reasoner:
             return any(q == p and self._anon_holds(p, self._anon_key(node, p, c), cexpr) for q, c in node.somes)
         if op == "all":
             p, dexpr = e[1], e[2]
-            if self._anon_holds(p, frozenset({*node.alls.get(p, ()), *self.c.ranges.get(p, [])}), dexpr):
+            if self._anon_holds(p, frozenset({*node.alls.get(p, ()), *self._successor_types(p)}), dexpr):
                 return True
             k = node.maxes.get(p)
             if p in self.functional:

@@ -49,6 +49,7 @@ class WarmHermit:
         self.data = self.manager.getOWLDataFactory()
         self.tbox = self.manager.loadOntologyFromOntologyDocument(self._File(str(tbox_owl)))
         self.reuse_hierarchy = reuse_hierarchy
+        self._tbox_reasoner = None
         self._field = None
         if reuse_hierarchy:
             # HermiT classifies all ~370 classes before realising a case; without nominals a
@@ -57,9 +58,9 @@ class WarmHermit:
             cls = jpype.JClass("org.semanticweb.HermiT.Reasoner").class_
             self._field = cls.getDeclaredField("m_atomicConceptHierarchy")
             self._field.setAccessible(True)
-            tbox_reasoner = self._factory.createReasoner(self.tbox)
-            tbox_reasoner.classifyClasses()
-            self._hierarchy = self._field.get(tbox_reasoner)
+            self._tbox_reasoner = self._factory.createReasoner(self.tbox)
+            self._tbox_reasoner.classifyClasses()
+            self._hierarchy = self._field.get(self._tbox_reasoner)
 
     def classify_graph(self, g: Graph, subjects: list[URIRef]) -> Graph | None:
         """Inferred dvt types of the subjects of a reasoner case graph (importing the TBox), or None if inconsistent."""
@@ -84,3 +85,12 @@ class WarmHermit:
             if reasoner is not None:
                 reasoner.dispose()
             self.manager.removeOntology(onto)
+
+    def satisfiable(self, classes: list[str]) -> bool:
+        """Is the intersection of the named classes satisfiable with the TBox (HermiT)?"""
+        jset = self._jpype.JClass("java.util.HashSet")()
+        for c in classes:
+            jset.add(self.data.getOWLClass(self._IRI.create(c)))
+        if self._tbox_reasoner is None:
+            self._tbox_reasoner = self._factory.createReasoner(self.tbox)
+        return bool(self._tbox_reasoner.isSatisfiable(self.data.getOWLObjectIntersectionOf(jset)))
