@@ -428,9 +428,11 @@ class Reference:
         self.cache: dict[str, Any] = {}
         if self.cache_path and self.cache_path.exists():
             for line in self.cache_path.read_text().splitlines():
-                if line.strip():
+                try:
                     row = json.loads(line)
-                    self.cache[row["key"]] = row["types"]
+                except ValueError:
+                    continue  # a line another run is still writing
+                self.cache[row["key"]] = row["types"]
         self._hermit = None
         self.live = 0
 

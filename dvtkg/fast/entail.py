@@ -84,6 +84,10 @@ class _State:
         self.nodes: dict[str, _Node] = {}
         self.different: set[frozenset] = set()
         self.queue: list[tuple[str, Expr, Expr | None]] = []
+        # change counters: every change of a node, and those not made by deriving a class from its definition
+        self.version: dict[str, int] = defaultdict(int)
+        self.external: dict[str, int] = defaultdict(int)
+        self.evaluated: dict[str, tuple] = {}
 
 
 class Reasoner:
@@ -115,6 +119,7 @@ class Reasoner:
         for cls in self.order:
             for i, body in enumerate(compiled.definitions[cls]):
                 self.required[(cls, i)] = _named_conjuncts(body)
+        self.watch = _watched(compiled)
         self._anon_cache: dict[tuple, list[_State] | None] = {}
         self._values: dict[Lit, Value] = {}
         self._ranges: dict[tuple, bool] = {}
@@ -334,24 +339,48 @@ class Reasoner:
         changed = False
         while st.queue:
             n, e, via = st.queue.pop()
-            changed |= self._add(st, n, e, via)
+            if self._add(st, n, e, via):
+                changed = True
+                st.version[n] += 1
+                if via is None:
+                    st.external[n] += 1
         return changed
+
+    def _signature(self, st: _State, n: str) -> tuple:
+        """What the definitions can read of n: its own state, and of each neighbour what the fillers read."""
+        node = st.nodes[n]
+        seen = []
+        for p, ss in node.succ.items():
+            watch = self.watch.get(p)
+            if watch is None:
+                continue
+            for s in ss:
+                seen.append((p, s, st.version[s] if watch is _ALL else frozenset(st.nodes[s].types & watch)))
+        return (st.version[n], tuple(sorted(seen, key=repr)))
 
     def _saturate(self, st: _State) -> tuple[str, Expr] | None:
         """Apply everything until nothing changes; return an open disjunction to split, if any."""
         while True:
             changed = self._drain(st)
             for n, node in st.nodes.items():
+                # a node whose facts and neighbours did not change since it was last evaluated is skipped;
+                # its own derivations (in definition order) do not count as a change, anything else does
+                start = self._signature(st, n)
+                if st.evaluated.get(n) == start:
+                    continue
+                external = st.external[n]
                 for cls in self.order:
                     if cls in node.types:
                         continue
                     for i, body in enumerate(self.c.definitions[cls]):
                         if self.required[(cls, i)] <= node.types and self.holds(st, n, body):
                             st.queue.append((n, cls, body))
+                            changed |= self._drain(st)  # at once: later classes in the order read it
                             break
                 changed |= self._drain(st)
                 self._check_node(st, n, node)
                 changed |= self._drain(st)
+                st.evaluated[n] = self._signature(st, n) if st.external[n] == external else start
             if changed:
                 continue
             pick = self._open_union(st)
@@ -550,6 +579,40 @@ class Reasoner:
         if op == "dsome":
             return any(self.in_range(e[2], v) for v in node.values.get(e[1], ()))
         raise UnsupportedCase(f"fast classifier: cannot evaluate {e!r}")
+
+
+_ALL = frozenset({"*"})
+
+
+def _watched(compiled: CompiledClassifier) -> dict[str, frozenset]:
+    """Per object property, the named classes the definitions read of a successor (or _ALL when more)."""
+    out: dict[str, set | frozenset] = {}
+
+    def names(e: Expr) -> set[str] | None:
+        if isinstance(e, str):
+            return {e}
+        if e[0] in ("and", "or"):
+            parts = [names(x) for x in e[1]]
+            return None if any(x is None for x in parts) else set().union(*parts)
+        return None
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, str):
+            return
+        if e[0] in ("and", "or"):
+            for x in e[1]:
+                walk(x)
+        elif e[0] in ("some", "all"):
+            found = names(e[2])
+            if found is None or out.get(e[1]) is _ALL:
+                out[e[1]] = _ALL
+            else:
+                out.setdefault(e[1], set()).update(found)
+            walk(e[2])
+    for exprs in list(compiled.definitions.values()) + list(compiled.supers.values()):
+        for e in exprs:
+            walk(e)
+    return {p: (v if v is _ALL else frozenset(v)) for p, v in out.items()}
 
 
 def _named_conjuncts(e: Expr) -> set[str]:
