@@ -76,3 +76,28 @@ def test_fast_agrees_with_hermit_on_generated_cases(assessor: Assessor) -> None:
     # every "both" state is accounted for: seen, proved unreachable, or listed as not reached
     assert len(summary["bothSeen"]) + summary["bothUnreachableUnsatisfiable"] + \
         len(summary["bothSatisfiableButNotSeen"]) == summary["pairs"]
+
+
+def test_a_mismatch_is_shrunk_to_the_statements_that_cause_it(assessor: Assessor, tmp_path) -> None:
+    # a stand-in reference that disagrees exactly when the left limb has cyanosis: the shrunk
+    # graph must keep that statement and lose (almost) everything else
+    from dvtkg.fast.classify import FastClassifier, load_or_compile
+    from dvtkg.cases.vocab import DVT
+
+    fast = FastClassifier(load_or_compile(assessor.kb.owl_path))
+
+    class Disagreeing:
+        def types(self, case):
+            found = differential.fast_types(fast, case)
+            if found is not None and any(p == DVT.cyanosis for _, p, _ in case.graph):
+                found = {k: v | {"urn:x:bogus"} for k, v in found.items()}
+            return found, 0.0, True
+
+    gen = differential.Generator(assessor, fast.compiled)
+    case = gen.graph_of("seed", assessor.kb.root / "examples" / "cases" / "seed-massive-bilateral-dvt.json")
+    assert differential.compare(fast, Disagreeing(), case).agrees is False
+    small = differential.shrink(fast, Disagreeing(), case)
+    assert any(p == DVT.cyanosis for _, p, _ in small.graph)
+    assert len(small.graph) <= 3 < len(case.graph)
+    path = differential.write_fixture(small, tmp_path)
+    assert path.read_text().startswith("# shrunk from seed")

@@ -515,8 +515,8 @@ def _statements(g: Graph) -> list[list[tuple]]:
     return units
 
 
-def shrink(fast: FastClassifier, ref: Reference, case: DiffCase, budget: int = 400) -> DiffCase:
-    """Remove statements one at a time while the engines still disagree (greedy, one pass per round)."""
+def shrink(fast: FastClassifier, ref: Any, case: DiffCase, budget: int = 400) -> DiffCase:
+    """Remove statements while the engines still disagree: passes over the units until none can go."""
     current = case
     changed = True
     while changed and budget > 0:
@@ -524,6 +524,8 @@ def shrink(fast: FastClassifier, ref: Reference, case: DiffCase, budget: int = 4
         for unit in _statements(current.graph):
             if budget <= 0:
                 break
+            if not all(t in current.graph for t in unit):
+                continue
             g = Graph()
             g += current.graph
             for t in unit:
@@ -534,7 +536,6 @@ def shrink(fast: FastClassifier, ref: Reference, case: DiffCase, budget: int = 4
             out = compare(fast, ref, trial)
             if not out.refused and out.fast != out.reference:
                 current, changed = trial, True
-                break
     return current
 
 
