@@ -163,7 +163,8 @@ class Generator:
             self.limb_domains[key] = key_domain(spec, bounds.get(str(spec.prop), set()))
         keyed = {str(s.prop) for s in self.kb.keys.by_prop.values()}
         # facet properties no case key sets (derived facts): set on the graph directly
-        self.unkeyed_bounds = {p: sorted(b) for p, b in bounds.items() if p not in keyed}
+        steps = (Decimal(-1), Decimal("-0.1"), Decimal(0), Decimal("0.1"), Decimal(1))
+        self.unkeyed_bounds = {p: sorted({v + d for v in b for d in steps}) for p, b in bounds.items() if p not in keyed}
         self.veins = sorted(str(v).rsplit("vein-", 1)[1] for v in self.kb.segment_classes)
 
     # limbs: absent, imaged clear ({}), imaging unknown (veins null), or a list of veins
@@ -222,7 +223,7 @@ class Generator:
         extra = {}
         for p, b in self.unkeyed_bounds.items():
             if rng.random() < 0.5:
-                extra[p] = rng.choice(b) + rng.choice([Decimal(-1), Decimal(0), Decimal(1)])
+                extra[p] = rng.choice(b)
         return sheet, extra
 
     def graph_of(self, name: str, sheet: dict[str, Any] | str | Path, extra: dict[str, Any] | None = None
