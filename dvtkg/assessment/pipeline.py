@@ -86,15 +86,18 @@ class Assessor:
         self.engine = engine
         # "fast": the TBox compiled once (build/, dvtkg.fast) classifies in-process instead of HermiT
         self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if engine == "fast" else None
+        self._reference_hash: str | None = None  # computed once, on the first report
 
     def _tbox_hash(self) -> str | None:
         """The hash of the reasoner TBox (its compiled form); None if the fast compiler refuses it."""
         if self.fast is not None:
             return self.fast.tbox_hash
-        try:
-            return load_or_compile(self.kb.owl_path).tbox_hash
-        except UnsupportedAxiom:
-            return None
+        if self._reference_hash is None:
+            try:
+                self._reference_hash = load_or_compile(self.kb.owl_path).tbox_hash
+            except UnsupportedAxiom:
+                self._reference_hash = ""
+        return self._reference_hash or None
 
     def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
         if self.fast is not None:
