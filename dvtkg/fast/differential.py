@@ -51,7 +51,7 @@ from dvtkg.casegen import generate_case
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.compile import CompiledClassifier
 from dvtkg.fast.entail import UnsupportedCase
-from dvtkg.reason import _subjects, reasoner_case_graph
+from dvtkg.reason import TBOX_IRI, _subjects, reasoner_case_graph
 
 SIDES = ("left", "right")
 
@@ -385,8 +385,36 @@ class Generator:
                 name = f"{name}+{name2}"
         return DiffCase(f"{base.name}~{name}", f"mutation {name}", g, subs)
 
+    def pair_probes(self) -> Iterator[DiffCase]:
+        """For each Met/NotMet pair: a patient with two legs and no facts, one of them asserted in both classes.
+
+        Reaches the "both" (conflict) state wherever the two definitions can hold together;
+        where they cannot, both engines must find the graph inconsistent.
+        """
+        coverage = Coverage.of(self.compiled)
+        for base in sorted(coverage.pairs):
+            name = base.rsplit("#", 1)[1]
+            ns = f"https://w3id.org/dvtkg/case/pair-{name}#"
+            patient, left, right = URIRef(ns + "patient"), URIRef(ns + "limb-left"), URIRef(ns + "limb-right")
+            g = Graph()
+            g.add((patient, RDF.type, DVT.Patient))
+            for limb in (left, right):
+                g.add((limb, RDF.type, DVT.Limb))
+                g.add((patient, DVT.hasLimb, limb))
+            node, lst = BNode(), BNode()
+            Collection(g, lst, [left, right])
+            g.add((node, RDF.type, OWL.AllDifferent))
+            g.add((node, OWL.distinctMembers, lst))
+            subject = left if str(DVT.Limb) in coverage.carriers[base] else patient
+            g.add((subject, RDF.type, URIRef(base + "Met")))
+            g.add((subject, RDF.type, URIRef(base + "NotMet")))
+            onto = URIRef(ns[:-1])
+            g.add((onto, RDF.type, OWL.Ontology))
+            g.add((onto, OWL.imports, URIRef(TBOX_IRI)))
+            yield DiffCase(f"pair-{name}", "pair probe", g, [left, patient, right])
+
     def cases(self, root: Path) -> Iterator[DiffCase]:
-        """Fixtures, the sweep, then random sheets, casegen cases and mutations, interleaved, endlessly."""
+        """Fixtures, the sweep, the pair probes, then random sheets, casegen cases and mutations, endlessly."""
         yield from self.fixtures(root)
         bases: list[DiffCase] = []
         for name, sheet, extra in self.sweep():
@@ -394,6 +422,7 @@ class Generator:
             if case is not None:
                 bases.append(case)
                 yield case
+        yield from self.pair_probes()
         i = 0
         while True:
             sheet, extra = self.random_sheet(i)
@@ -503,8 +532,9 @@ def _statements(g: Graph) -> list[list[tuple]]:
             out.append(t)
             if isinstance(t[2], BNode):
                 tree(t[2], out)
+    header = set(g.subjects(RDF.type, OWL.Ontology))  # the import of the TBox always stays
     for s, p, o in sorted(g):
-        if isinstance(s, URIRef):
+        if isinstance(s, URIRef) and s not in header:
             unit = [(s, p, o)]
             if isinstance(o, BNode):
                 tree(o, unit)

@@ -35,7 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dvtkg.fast.compile import NOTHING, THING, CompiledClassifier, Expr
-from dvtkg.fast.values import Lit, Value, in_datatype, in_range, value_of
+from dvtkg.fast.values import Lit, Value, in_datatype, in_range, ranges_intersect, value_of
 
 MAX_SPLITS = 64
 
@@ -390,10 +390,21 @@ class Reasoner:
             st.queue.append(pick[1])
 
     def _check_node(self, st: _State, n: str, node: _Node) -> None:
+        by_prop: dict[str, list] = defaultdict(list)
         for p, dr in node.dsomes:
+            by_prop[p].append(dr)
+            declared = [("dt", d) for d in self.c.data_ranges.get(p, [])]
+            if not ranges_intersect([dr, *declared]):
+                raise Inconsistent(f"{n}: no value of {p} can be in the required range")
             if p in self.functional and node.values.get(p):
                 if not any(self.in_range(dr, v) for v in node.values[p]):
                     raise Inconsistent(f"{n}: the value of {p} is outside a required range")
+        for p, drs in by_prop.items():
+            # a functional data property has one value: it must lie in every required range at once
+            if p in self.functional and len(drs) > 1 and not node.values.get(p):
+                declared = [("dt", d) for d in self.c.data_ranges.get(p, [])]
+                if not ranges_intersect([*drs, *declared]):
+                    raise Inconsistent(f"{n}: the required ranges of the functional {p} do not meet")
         for p, cexpr in list(node.somes):
             named = node.succ.get(p, set())
             if any(self.holds(st, s, cexpr) for s in named):

@@ -12,12 +12,13 @@ JPype allows one JVM per process: ``WarmHermit`` starts it on first use and keep
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF
 
-from dvtkg.reason import DVT_PREFIX, JAVA_MEMORY_MB, ReasonerError
+from dvtkg.reason import DVT_PREFIX, JAVA_MEMORY_MB, TBOX_IRI, ReasonerError
 
 
 def _classpath() -> list[str]:
@@ -64,6 +65,14 @@ class WarmHermit:
 
     def classify_graph(self, g: Graph, subjects: list[URIRef]) -> Graph | None:
         """Inferred dvt types of the subjects of a reasoner case graph (importing the TBox), or None if inconsistent."""
+        if (None, OWL.imports, URIRef(TBOX_IRI)) not in g:
+            # a graph without the header would be classified without the TBox: add it
+            headed = Graph()
+            headed += g
+            onto = URIRef(f"urn:dvtkg:reference:{uuid.uuid4()}")
+            headed.add((onto, RDF.type, OWL.Ontology))
+            headed.add((onto, OWL.imports, URIRef(TBOX_IRI)))
+            g = headed
         text = g.serialize(format="xml")
         onto = self.manager.loadOntologyFromOntologyDocument(self._StringSource(text))
         reasoner = None

@@ -125,3 +125,60 @@ def in_range(dr: DataRange, value: Value) -> bool:
     return True
 
 
+
+
+def _family(datatype: str) -> str:
+    if datatype in _NUMERIC:
+        return "num"
+    if datatype in _STRINGS:
+        return "str"
+    if datatype == RDFS_LITERAL:
+        return "any"
+    return datatype
+
+
+def ranges_intersect(ranges: list[DataRange]) -> bool:
+    """Can one value lie in all these data ranges (datatypes, decimal-family facets)?"""
+    families = {_family(dr[1]) for dr in ranges} - {"any"}
+    if len(families) > 1:
+        if families == {"str", RDF_NS + "langString"} or families <= {"str", RDF_NS + "PlainLiteral"}:
+            return True
+        return False
+    if families != {"num"}:
+        return True
+    low: tuple[Fraction, bool] | None = None   # (bound, inclusive)
+    high: tuple[Fraction, bool] | None = None
+    integral = False
+
+    def tighten_low(b: Fraction, inc: bool) -> None:
+        nonlocal low
+        if low is None or b > low[0] or (b == low[0] and not inc):
+            low = (b, inc)
+
+    def tighten_high(b: Fraction, inc: bool) -> None:
+        nonlocal high
+        if high is None or b < high[0] or (b == high[0] and not inc):
+            high = (b, inc)
+    for dr in ranges:
+        if dr[1] == RDFS_LITERAL:
+            continue
+        lo, hi, whole = _NUMERIC[dr[1]]
+        integral |= whole
+        if lo is not None:
+            tighten_low(Fraction(lo), True)
+        if hi is not None:
+            tighten_high(Fraction(hi), True)
+        if dr[0] == "facet":
+            for facet, lexical in dr[2]:
+                name, bound = facet.rsplit("#", 1)[1], Fraction(lexical)
+                if name.startswith("min"):
+                    tighten_low(bound, name == "minInclusive")
+                else:
+                    tighten_high(bound, name == "maxInclusive")
+    if low is None or high is None:
+        return True
+    if integral:
+        first = low[0].__ceil__() if low[1] else (low[0].__floor__() + 1)
+        last = high[0].__floor__() if high[1] else (high[0].__ceil__() - 1)
+        return first <= last
+    return low[0] < high[0] or (low[0] == high[0] and low[1] and high[1])
