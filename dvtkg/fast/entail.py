@@ -35,7 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dvtkg.fast.compile import NOTHING, THING, CompiledClassifier, Expr
-from dvtkg.fast.values import Lit, Value, in_datatype, in_range, ranges_intersect, value_of
+from dvtkg.fast.values import Lit, Value, in_datatype, in_range, range_within, ranges_intersect, value_of
 
 MAX_SPLITS = 64
 
@@ -88,6 +88,8 @@ class _State:
         self.version: dict[str, int] = defaultdict(int)
         self.external: dict[str, int] = defaultdict(int)
         self.evaluated: dict[str, tuple] = {}
+        self.maybe_same: set[frozenset] = set()
+        self.facts: CaseFacts | None = None  # the named case: lets a trial merge decide "necessarily different"
 
 
 class Reasoner:
@@ -224,6 +226,7 @@ class Reasoner:
         for a, es in facts.exprs.items():
             for e in es:
                 st.queue.append((find(a), e, None))
+        st.facts = facts
         results = self._cases(st, 0)
         if not results:
             raise Inconsistent("no consistent case")
@@ -436,7 +439,37 @@ class Reasoner:
                                       "(would need merging)")
 
     def _all_different(self, st: _State, xs: list[str]) -> bool:
-        return all(frozenset((a, b)) in st.different for i, a in enumerate(xs) for b in xs[i + 1:])
+        """Are the individuals pairwise different: said so, or the same would be inconsistent?"""
+        for i, a in enumerate(xs):
+            for b in xs[i + 1:]:
+                pair = frozenset((a, b))
+                if pair in st.different:
+                    continue
+                if pair in st.maybe_same or not self._different(st, a, b):
+                    st.maybe_same.add(pair)
+                    return False
+                st.different.add(pair)
+        return True
+
+    def _different(self, st: _State, a: str, b: str) -> bool:
+        """a != b is entailed iff the facts with a = b are inconsistent (no unique names in OWL)."""
+        na, nb = st.nodes[a], st.nodes[b]
+        if self._clash(na, nb) or self._clash(nb, na):
+            return True
+        if st.facts is None:
+            return False
+        trial = copy.copy(st.facts)
+        trial.same = [*st.facts.same, (a, b)]
+        try:
+            self.run(trial)
+        except Inconsistent:
+            return True
+        return False
+
+    def _clash(self, x: _Node, y: _Node) -> bool:
+        if any(self.disjoint.get(t, set()) & y.types for t in x.types):
+            return True
+        return any(p in self.functional and vs and y.values.get(p) and vs != y.values[p] for p, vs in x.values.items())
 
     def _open_union(self, st: _State) -> tuple | None:
         for n, node in st.nodes.items():
@@ -588,7 +621,16 @@ class Reasoner:
         if op == "value":
             return self.value(e[2]) in node.values.get(e[1], ())
         if op == "dsome":
-            return any(self.in_range(e[2], v) for v in node.values.get(e[1], ()))
+            p, dr = e[1], e[2]
+            if any(self.in_range(dr, v) for v in node.values.get(p, ())):
+                return True
+            # a value the facts require without giving it (p some R): R, within p's range, inside dr;
+            # for a functional p, all the required ranges hold of its one value together
+            declared = [("dt", d) for d in self.c.data_ranges.get(p, [])]
+            required = [r for q, r in node.dsomes if q == p]
+            if p in self.functional and required:
+                return range_within([*required, *declared], dr)
+            return any(range_within([r, *declared], dr) for r in required)
         raise UnsupportedCase(f"fast classifier: cannot evaluate {e!r}")
 
 

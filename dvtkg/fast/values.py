@@ -182,3 +182,37 @@ def ranges_intersect(ranges: list[DataRange]) -> bool:
         last = high[0].__floor__() if high[1] else (high[0].__ceil__() - 1)
         return first <= last
     return low[0] < high[0] or (low[0] == high[0] and low[1] and high[1])
+
+
+_NEGATE = {"minInclusive": "maxExclusive", "maxInclusive": "minExclusive",
+           "minExclusive": "maxInclusive", "maxExclusive": "minInclusive"}
+
+
+def range_within(ranges: list[DataRange], target: DataRange) -> bool:
+    """Does every value lying in all the ranges lie in the target range as well?"""
+    if not ranges_intersect(ranges):
+        return True
+    fams = {_family(dr[1]) for dr in ranges} - {"any"}
+    target_family = _family(target[1])
+    if target_family == "any":
+        return True
+    if fams != {target_family}:
+        return False
+    if target_family != "num":
+        return target[0] == "dt" and target[1] in (XSD + "string", XSD + "boolean", XSD + "double", XSD + "float",
+                                                   XSD + "anyURI") or target[1] == next(iter(fams))
+    # numeric: the target's own datatype bounds and facets, each negated, must leave nothing
+    lo, hi, integral = _NUMERIC[target[1]]
+    pieces: list[tuple[str, str]] = list(target[2]) if target[0] == "facet" else []
+    if lo is not None:
+        pieces.append((XSD + "minInclusive", str(lo)))
+    if hi is not None:
+        pieces.append((XSD + "maxInclusive", str(hi)))
+    for facet, lexical in pieces:
+        name = facet.rsplit("#", 1)[1]
+        outside = ("facet", XSD + "decimal", ((XSD + _NEGATE[name], lexical),))
+        if ranges_intersect([*ranges, outside]):
+            return False
+    if integral and not any(_NUMERIC[dr[1]][2] for dr in ranges if dr[1] in _NUMERIC):
+        return False
+    return True
