@@ -186,3 +186,30 @@ def test_cli_engine_option(assessor: Assessor) -> None:
     bad = subprocess.run([str(dvtkg), "assess", "--engine", "pellet", str(case)], capture_output=True, text=True,
                          timeout=600, cwd=assessor.kb.root)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_legs_not_said_different_are_different_when_they_cannot_be_the_same(assessor: Assessor) -> None:
+    # OWL has no unique names: without owl:AllDifferent two legs might be one leg, and then
+    # "every limb" is not known. With different symptom durations (a functional property)
+    # they cannot be the same leg, so with at most two limbs both legs are all the limbs:
+    # calf-only thrombus on each -> no proximal DVT in any limb (isolated distal DVT rule).
+    from dvtkg.reason import _subjects, reasoner_case_graph
+
+    def graph(days_right: int):
+        sheet = {"id": "no-unique-names", "limbs": {"left": {"veins": ["peroneal"], "symptomDays": 3},
+                                                     "right": {"veins": ["soleal"], "symptomDays": days_right}}}
+        p = assessor._prepare(sheet)
+        g = reasoner_case_graph(p.graph, p.closures, assessor.kb.segment_classes, p.case_iri)
+        for node in list(g.subjects(RDF.type, OWL.AllDifferent)):
+            g.remove((node, None, None))
+        return g, _subjects(p.graph)
+
+    g, subjects = graph(days_right=5)
+    inferred = assessor.fast.classify_graph(g, subjects)
+    patient = next(s for s in subjects if str(s).endswith("#patient"))
+    assert _state(set(inferred.objects(patient, RDF.type)), "ProximalDvt") == NOT_MET
+    # same duration: still two legs, as one leg cannot have a soleal thrombus and a
+    # thrombus list closed to the peroneal vein
+    g, subjects = graph(days_right=3)
+    inferred = assessor.fast.classify_graph(g, subjects)
+    assert _state(set(inferred.objects(patient, RDF.type)), "ProximalDvt") == NOT_MET
