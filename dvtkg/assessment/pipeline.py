@@ -95,7 +95,7 @@ class Assessor:
         if self._reference_hash is None:
             try:
                 self._reference_hash = load_or_compile(self.kb.owl_path).tbox_hash
-            except UnsupportedAxiom:
+            except (UnsupportedAxiom, ValueError, OSError):  # the hash is a label: never stop the reference engine
                 self._reference_hash = ""
         return self._reference_hash or None
 
