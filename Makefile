@@ -21,7 +21,7 @@ KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontolo
               $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
 KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
 
-.PHONY: help install java build validate qc pytest test demo bench docs chromium clean distclean
+.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean
 
 help: ## list the targets
 	@echo "dvtkg make targets:"
@@ -48,7 +48,8 @@ java: ## check that a Java runtime is there (HermiT, the reference reasoner, run
 	  echo "error: java not found. HermiT (through owlready2) needs a Java runtime, 17 or newer." >&2; \
 	  echo "  On Debian/Ubuntu: apt-get install -y default-jre-headless" >&2; exit 1; fi
 
-build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtkg.owl (RDF/XML for owlready2)
+build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtkg.owl (RDF/XML for owlready2), compile the fast classifier
+	$(PY) -m dvtkg.fast
 
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build
@@ -66,6 +67,12 @@ test: java build validate qc chromium pytest ## build + validate + qc + pytest (
 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)
+
+# `make differential N=2000`: the fast classifier against HermiT on N generated cases, no time limit
+# (HermiT's answers are cached in build/differential/, so `make test` then compares them all).
+N ?= 2000
+differential: build $(STAMP) ## compare the fast classifier with HermiT on N generated cases (make differential N=5000)
+	$(PY) -m dvtkg.fast.differential --cases $(N) --write-fixtures
 
 bench: build $(STAMP) ## stage timings (median, p90) and cases/s on the examples and BENCH_CASES generated cases
 	$(PY) -m dvtkg.bench --cases $(BENCH_CASES)

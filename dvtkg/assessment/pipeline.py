@@ -30,8 +30,12 @@ from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
 from dvtkg.guidance.engine import evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.fast.classify import FastClassifier, load_or_compile
+from dvtkg.fast.classify import classify as fast_classify
+from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
+ENGINES = ("reference", "fast")
 STAGES = ("parse", "validate", "reason", "query", "report")
 FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
                "provoking", "course", "setting", "medications", "limbs.left", "limbs.right")
@@ -77,11 +81,33 @@ class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB) -> None:
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
         self.kb = kb or KnowledgeBase.load(root)
         self.max_input_mb = max_input_mb
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
+        self.engine = engine
+        # "fast": the TBox compiled once (build/, dvtkg.fast) classifies in-process instead of HermiT
+        self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if engine == "fast" else None
+        self._reference_hash: str | None = None  # computed once, on the first report
+
+    def _tbox_hash(self) -> str | None:
+        """The hash of the reasoner TBox (its compiled form); None if the fast compiler refuses it."""
+        if self.fast is not None:
+            return self.fast.tbox_hash
+        if self._reference_hash is None:
+            try:
+                self._reference_hash = load_or_compile(self.kb.owl_path).tbox_hash
+            except (UnsupportedAxiom, ValueError, OSError):  # the hash is a label: never stop the reference engine
+                self._reference_hash = ""
+        return self._reference_hash or None
+
+    def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
+        if self.fast is not None:
+            return fast_classify(self.fast, g, closures, case_iri, self.kb.segment_classes)
+        return classify(self.kb.owl_path, g, closures, case_iri, self.kb.segment_classes)
 
     def load(self, case: str | Path | dict[str, Any] | Graph, timings: Timings | None = None) -> LoadedCase:
         """Parse and validate a case; raise CaseValidationError listing every violation."""
@@ -99,7 +125,7 @@ class Assessor:
         """Assess one case: every current statement's status, explained."""
         prepared = self._prepare(case)
         start = time.perf_counter()
-        result = classify(self.kb.owl_path, prepared.graph, prepared.closures, prepared.case_iri, self.kb.segment_classes)
+        result = self._classify(prepared.graph, prepared.closures, prepared.case_iri)
         prepared.timings.add("reason", start)
         return self._finish(prepared, result)
 
@@ -161,7 +187,10 @@ class Assessor:
         assessment.questions = self._questions(assessment)
         timings.add("report", start)
         assessment.engine = {
-            "reasoner": "HermiT (owlready2 0.51), a fresh World per reasoning call",
+            "reasoner": ("fast classifier: the reasoner TBox compiled (dvtkg.fast), in-process"
+                         if self.fast is not None else "HermiT (owlready2 0.51), a fresh World per reasoning call"),
+            "engine": self.engine,
+            "tboxHash": self._tbox_hash(),
             "sparql": "guidance queries on an in-memory pyoxigraph store",
             "knowledgeVersion": self.kb.version,
             "queries": sorted(q for q in self.kb.queries if q.startswith("guidance-")),
@@ -183,12 +212,12 @@ class Assessor:
             trial += g
             for t in triples:
                 trial.remove(t)
-            if classify(self.kb.owl_path, trial, closures, case_iri, self.kb.segment_classes).consistent:
+            if self._classify(trial, closures, case_iri).consistent:
                 involved.append(group)
         for group in involved:
             for t in _group_triples(g, patient, self.kb.keys, group):
                 g.remove(t)
-        result = classify(self.kb.owl_path, g, closures, case_iri, self.kb.segment_classes)
+        result = self._classify(g, closures, case_iri)
         message = ("the case is logically inconsistent with the ontology (OWL reasoner); "
                    + (f"facts involved: {', '.join(involved)} - treated as unknown" if involved
                       else "no single group of facts explains it; nothing was classified"))

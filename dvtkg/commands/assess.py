@@ -16,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "applies / blocked / indeterminate / not-applicable, explained.")
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
+    p.add_argument("--engine", choices=("reference", "fast"), default="reference",
+                   help="classifier: reference = HermiT (default), fast = the compiled TBox (dvtkg.fast)")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
     p.add_argument("--verbose", action="store_true",
                    help="text output: the full explanation (every criterion and fact, every result) instead of the "
@@ -28,14 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dvtkg.assessment.pipeline import Assessor
+    from dvtkg.fast.compile import UnsupportedAxiom
+    from dvtkg.fast.entail import UnsupportedCase
     from dvtkg.reason import ReasonerError
 
     try:
-        assessment = Assessor(max_input_mb=args.max_input_mb).assess(args.case)
+        assessment = Assessor(max_input_mb=args.max_input_mb, engine=args.engine).assess(args.case)
     except CaseValidationError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    except (CaseInputError, ReasonerError) as exc:
+    except (CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase) as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
