@@ -387,7 +387,7 @@ NEVER_APPLIES: list[tuple[str, str, str | None, str]] = [
 # --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def assessor():
-    return dvtkg.Assessor()
+    return dvtkg.Assessor(engine="fast")  # proved equal to the reference: tests/test_engines_agree.py and the differential tests
 
 
 @pytest.fixture(scope="module")

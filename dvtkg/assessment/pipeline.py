@@ -28,7 +28,8 @@ from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case
 from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
-from dvtkg.guidance.engine import evaluate
+from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
+from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.classify import classify as fast_classify
@@ -92,6 +93,8 @@ class Assessor:
         # "fast": the TBox compiled once (build/, dvtkg.fast) classifies in-process instead of HermiT
         self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if engine == "fast" else None
         self._reference_hash: str | None = None  # computed once, on the first report
+        # "fast": the guidance rules compiled to tables (dvtkg.guidance.compiled) instead of the SPARQL store
+        self.compiled = CompiledGuidance.from_index(self.kb.index, self.kb.candidates) if engine == "fast" else None
 
     def _tbox_hash(self) -> str | None:
         """The hash of the reasoner TBox (its compiled form); None if the fast compiler refuses it."""
@@ -103,6 +106,13 @@ class Assessor:
             except (UnsupportedAxiom, ValueError, OSError):  # the hash is a label: never stop the reference engine
                 self._reference_hash = ""
         return self._reference_hash or None
+
+    def _evaluate(self, g: Graph, inferred: Graph, patient: URIRef, case_base: str) -> Evaluation:
+        """The guidance: SPARQL on pyoxigraph (reference), or the same rules compiled (fast)."""
+        if self.compiled is None:
+            return evaluate(self.kb, g, inferred, patient, case_base)
+        limbs = sorted(o for o in g.objects(patient, DVT.hasLimb) if isinstance(o, URIRef))
+        return evaluate_compiled(self.compiled, types_from_graph(inferred, [patient, *limbs]), patient, limbs, case_base)
 
     def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
         if self.fast is not None:
@@ -163,7 +173,7 @@ class Assessor:
             result, culprit = self._explain_inconsistency(g, loaded.patient, p.closures, p.case_iri)
             conflicts.append(culprit)
             start = timings.add("reason", start)
-        ev = evaluate(self.kb, g, result.inferred, loaded.patient, str(case_ns(loaded.case_id)))
+        ev = self._evaluate(g, result.inferred, loaded.patient, str(case_ns(loaded.case_id)))
         start = timings.add("query", start)
         inferred = result.inferred + ev.dependent_types
         facts = CaseFacts(g, loaded.patient, self.kb.keys, inferred)
@@ -191,7 +201,8 @@ class Assessor:
                          if self.fast is not None else "HermiT (owlready2 0.51), a fresh World per reasoning call"),
             "engine": self.engine,
             "tboxHash": self._tbox_hash(),
-            "sparql": "guidance queries on an in-memory pyoxigraph store",
+            "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)" if self.compiled is not None
+                       else "guidance queries on an in-memory pyoxigraph store"),
             "knowledgeVersion": self.kb.version,
             "queries": sorted(q for q in self.kb.queries if q.startswith("guidance-")),
             "reasonerSeconds": round(result.seconds, 3),
