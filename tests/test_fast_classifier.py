@@ -58,9 +58,14 @@ def test_limb_states_from_the_vein_list(assessor: Assessor) -> None:
 
 
 def test_every_limb_needs_both_legs(assessor: Assessor) -> None:
-    # isolated distal DVT (no proximal thrombus in any limb) needs every leg given: one leg is not enough
+    # decision rule 4 (brief v3): a leg absent from the case was not examined and is not part of the diagnosed
+    # DVT, so with only the left leg given the patient is closed to it (hasLimb max 1) and decided from it
     one, _ = _classify(assessor, {"limbs": {"left": {"veins": ["peroneal"]}}})
-    assert _state(one["patient"], "ProximalDvt") == UNKNOWN
+    assert _state(one["patient"], "ProximalDvt") == NOT_MET
+    assert _state(one["patient"], "IsolatedDistalDvt") == MET
+    # a leg given with "veins": null (examined, result unknown) keeps the patient-level findings open
+    open_, _ = _classify(assessor, {"limbs": {"left": {"veins": ["peroneal"]}, "right": {"veins": None}}})
+    assert _state(open_["patient"], "ProximalDvt") == UNKNOWN
     both, _ = _classify(assessor, {"limbs": {"left": {"veins": ["peroneal"]}, "right": {}}})
     assert _state(both["patient"], "ProximalDvt") == NOT_MET
     assert _state(both["patient"], "IsolatedDistalDvt") == MET

@@ -739,6 +739,23 @@ class Site:
         return self._page(path, key, "\n".join(body), crumbs=[("index.html", "Guidelines")])
 
     @staticmethod
+    def _action_criteria(self, rec: URIRef) -> dict[str, set]:
+        """The criteria of the action contraindications reaching a statement's actions and options (rule 14)."""
+        g = self.g
+        direction = g.value(rec, DVT.direction)
+        if (rec, RDF.type, DVT.DrugLabelStatement) in g or direction is None or str(direction).endswith("/against"):
+            return {}
+        acts = set(g.objects(rec, DVT.recommendedAction))
+        acts |= {a for o in g.objects(rec, DVT.offersOption) for a in g.objects(o, DVT.optionAction)}
+        out: dict[str, set] = {}
+        for act in acts:
+            for anc in g.transitive_objects(act, RDFS.subClassOf):
+                for ci in g.subjects(DVT.contraindicatedAction, anc):
+                    crit, effect = g.value(ci, DVT.contraindicationCriterion), g.value(ci, DVT.contraindicationEffect)
+                    if crit is not None and effect is not None:
+                        out.setdefault("blocking" if str(effect).endswith("/blocks") else "caution", set()).add(crit)
+        return out
+
     def _facts(facts: list[tuple[str, str]]) -> str:
         items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts if v)
         return f'<dl class="facts">{items}</dl>'
@@ -831,8 +848,12 @@ class Site:
         # criteria
         body.append('<h2 id="criteria">Criteria</h2>')
         any_crit = False
+        inherited = self._action_criteria(rec)
         for prop, key, name, note in CRITERION_ROLES:
-            crits = sorted(g.objects(rec, prop), key=lambda c: self.label(c).lower())
+            crits = sorted(set(g.objects(rec, prop)) | inherited.get(key, set()), key=lambda c: self.label(c).lower())
+            if key in inherited:
+                note += (" Includes the contraindications the statement's actions carry (decision rule 14: on the "
+                         "intervention or one above it in the hierarchy).")
             if not crits:
                 continue
             any_crit = True
