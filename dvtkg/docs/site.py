@@ -738,7 +738,6 @@ class Site:
             body.append("</tbody></table>")
         return self._page(path, key, "\n".join(body), crumbs=[("index.html", "Guidelines")])
 
-    @staticmethod
     def _action_criteria(self, rec: URIRef) -> dict[str, set]:
         """The criteria of the action contraindications reaching a statement's actions and options (rule 14)."""
         g = self.g
@@ -756,6 +755,7 @@ class Site:
                         out.setdefault("blocking" if str(effect).endswith("/blocks") else "caution", set()).add(crit)
         return out
 
+    @staticmethod
     def _facts(facts: list[tuple[str, str]]) -> str:
         items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts if v)
         return f'<dl class="facts">{items}</dl>'
