@@ -7,7 +7,7 @@ unknown, both = conflict), biased so that whole populations are met often enough
 statuses other than not-applicable. Both engines see the same assignment; compared are, per
 result (statement x subject): the status, every criterion state (role, state, second pass),
 every option's contraindication states; then the conflicts, the superseded statements and the
-guidance-dependent types. DVTKG_DIFF_N sets the number of assignments (default 60: each costs the reference engine ~1-2 s here).
+guidance-dependent types. DVTKG_DIFF_N sets the number of assignments (default 30: the reference engine costs several seconds per random assignment here; set it higher for a longer run).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_f
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
 
-N = int(os.environ.get("DVTKG_DIFF_N", "60"))
+N = int(os.environ.get("DVTKG_DIFF_N", "30"))
 BASE = "https://w3id.org/dvtkg/case/diff#"
 PATIENT = URIRef(BASE + "patient")
 LIMBS = [URIRef(BASE + "limb-left"), URIRef(BASE + "limb-right")]
