@@ -14,7 +14,7 @@ import pytest
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 FIX = ROOT / "tests" / "fixtures" / "cases" / "input"
 
 

@@ -22,7 +22,7 @@ from dvtkg.kb import build as kb_build
 from dvtkg.kb.show import show
 from dvtkg.kb.stats import DVT, DVTC, REC, compute, statement_nodes
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 RUN = "import sys; from dvtkg.cli import main; sys.exit(main())"
 
 

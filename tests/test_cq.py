@@ -9,7 +9,6 @@ example cases, assessed once per test session (dvtkg.sparql.local caches them).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from rdflib.plugins.sparql import prepareQuery
@@ -19,7 +18,7 @@ from dvtkg.sparql.expect import check, load_all, load_runs
 from dvtkg.sparql.local import assess_cases, dataset, find_query, run_local
 from dvtkg.sparql.params import bind_params
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 CQ_DIR = ROOT / "queries" / "cq"
 EXPECT_DIR = ROOT / "tests" / "data" / "cq"
 CASE_DIR = ROOT / "examples" / "cases"

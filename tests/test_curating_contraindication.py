@@ -18,7 +18,7 @@ import pytest
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.guidance.knowledge import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 ADDITION = """

@@ -11,8 +11,9 @@ import pytest
 
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.guidance.knowledge import KnowledgeBase
+from project_paths import EXAMPLES as EXAMPLE_DIR
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "cases").glob("*.json"))
+EXAMPLES = sorted(EXAMPLE_DIR.glob("*.json"))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from dvtkg.reason import STALE_AFTER_SECONDS, sweep_stale_temp
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 

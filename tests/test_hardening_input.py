@@ -21,7 +21,7 @@ from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 PREFIXES = """@prefix dvt: <https://w3id.org/dvtkg/ontology#> .
 @prefix dvtv: <https://w3id.org/dvtkg/value/> .

@@ -20,7 +20,7 @@ import pytest
 from dvtkg.sparql import KB_GRAPH
 from dvtkg.sparql.remote import Endpoint
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 
 
 class DevServer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -16,7 +15,7 @@ from dvtkg.kb.build import load_knowledge
 from dvtkg.qc import run_query
 from dvtkg.queryfiles import load_query
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 QC = ROOT / "queries" / "qc"
 CHAIN = load_query(QC / "qc-replacement-chain.rq")
 QUESTION = load_query(QC / "qc-current-superseded-question.rq")

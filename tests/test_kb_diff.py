@@ -14,7 +14,7 @@ from rdflib import Graph
 from dvtkg import cli
 from dvtkg.kb import diff as kbdiff
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 
 NEW_STATEMENT = """
 rec:NICE-DIFFTEST a dvt:Recommendation, owl:NamedIndividual ;

@@ -26,7 +26,7 @@ from rdflib import URIRef
 
 import dvtkg
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 EXAMPLES = ROOT / "examples" / "cases"
 BOUNDARY = ROOT / "tests" / "fixtures" / "cases" / "boundary"
 CATALOGUE = ROOT / "tests" / "data" / "catalogue.tsv"

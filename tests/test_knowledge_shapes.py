@@ -21,7 +21,7 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from dvtkg.validate import ResultEntry, validate_graph
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SHAPES_FILE = ROOT / "shapes" / "knowledge.ttl"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "shapes" / "knowledge"
 VALID = sorted((FIXTURE_DIR / "valid").glob("*.ttl"))

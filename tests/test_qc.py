@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from dvtkg.qc import QcFailure, format_failures, run_qc, run_query
 from dvtkg.queryfiles import QueryFile, find_queries, load_query, parse_query_text
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 QC_DIR = ROOT / "queries" / "qc"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "qc"
 VALID = sorted((FIXTURE_DIR / "valid").glob("*.ttl"))

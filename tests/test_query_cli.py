@@ -15,7 +15,6 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef, Variable
@@ -28,7 +27,7 @@ from dvtkg.queryfiles import ParamSpec, parse_param_specs, parse_query_text
 from dvtkg.sparql.params import (ParamError, bind_params, expand_iri, inject_values, nt_term, parse_value,
                                  query_form, values_clause)
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 INJECTIONS = [

@@ -13,7 +13,7 @@ from rdflib.namespace import OWL
 from dvtkg.kb import release
 from dvtkg.kb.build import merge_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 MAIN = URIRef("https://w3id.org/dvtkg/ontology")
 
 

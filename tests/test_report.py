@@ -11,7 +11,6 @@ report layout the issue asks for, never pasted from the code's output.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from rdflib import URIRef
@@ -20,7 +19,7 @@ from dvtkg.assessment.bottomline import bottom_line, strength_key
 from dvtkg.assessment.model import Assessment, GuidanceItem
 from dvtkg.report.text import render_text
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 # native ranks as the grading schemes order them (1 = strongest): AHA Class I 1, IIa 2, IIb 3; LOE A 1, B 2, C 3;

@@ -29,7 +29,7 @@ import pytest
 
 import dvtkg
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 EXAMPLES = ROOT / "examples" / "cases"
 SAFETY = ROOT / "tests" / "fixtures" / "cases" / "safety"
 

@@ -23,7 +23,6 @@ import time
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -37,7 +36,7 @@ from dvtkg.sparql.params import bind_params
 from dvtkg.sparql.remote import UPLOAD_PREFIX, Endpoint, publish_graph, run_remote, upload_graph_iri
 from dvtkg.sparql.server import OxigraphServer, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+from project_paths import ROOT
 CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(ROOT / "tests" / "data" / "cq")
 CASES = sorted({c for run in RUNS for c in run.cases})
