@@ -47,8 +47,8 @@ def copy_project(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return kb_build.load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 # ---------------------------------------------------------------- show

@@ -24,12 +24,13 @@ EXPECT_DIR = ROOT / "tests" / "data" / "cq"
 CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(EXPECT_DIR)
 
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
+
 
 @pytest.fixture(scope="module")
-def kb():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -44,10 +44,8 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graph():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge()
+def graph(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -46,8 +46,8 @@ def test_sweep_leaves_another_users_folder(tmp_path: Path) -> None:
 
 def _start_and_wait_for_reasoner(tmp: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmp)}
-    child = subprocess.Popen([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED)], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--engine", "reference"],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and child.poll() is None:
         if any(p.name.startswith("dvtkg-reason-") for p in tmp.iterdir()):
@@ -73,7 +73,8 @@ def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: i
 def test_a_killed_runs_leftover_is_removed_by_the_next_run(tmp_path: Path) -> None:
     leftover = _aged(tmp_path / "dvtkg-reason-killed", STALE_AFTER_SECONDS + 60)
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--format", "json"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--format", "json",
+                           "--engine", "reference"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert not leftover.exists()

@@ -35,8 +35,8 @@ case:patient a dvt:Patient ; dvt:caseIdentifier "h" ; dvt:ageYears 50 .
 
 
 @pytest.fixture(scope="module")
-def assessor() -> Assessor:
-    return Assessor()
+def assessor(fast_assessor: Assessor) -> Assessor:
+    return fast_assessor  # input handling, not the reasoner: the session's fast-engine Assessor
 
 
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -139,7 +139,7 @@ def test_a_plain_case_graph_still_passes(assessor: Assessor, tmp_path: Path) -> 
 def test_cli_refuses_the_blocking_triple_with_exit_1(tmp_path: Path) -> None:
     # Before: exit 0 and CHEST21-15 reported blocked for a case without acute VTE facts.
     path = write(tmp_path, "case.ttl", PREFIXES + HOSTILE["knowledge-triple"][0] + "\n")
-    proc = run_cli("assess", str(path), "--format", "json")
+    proc = run_cli("assess", str(path), "--format", "json", "--engine", "fast")
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
     assert "hasBlockingCriterion" in proc.stderr and "Traceback" not in proc.stderr

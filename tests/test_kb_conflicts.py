@@ -32,8 +32,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+def kb(knowledge_base: KnowledgeBase) -> KnowledgeBase:
+    return knowledge_base  # loaded once per session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

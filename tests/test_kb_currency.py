@@ -11,7 +11,6 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from dvtkg import cli
 from dvtkg.cases.vocab import DVT, DVTV, REC
 from dvtkg.kb import currency
-from dvtkg.kb.build import load_knowledge
 from dvtkg.qc import run_query
 from dvtkg.queryfiles import load_query
 
@@ -22,8 +21,8 @@ QUESTION = load_query(QC / "qc-current-superseded-question.rq")
 
 
 @pytest.fixture(scope="module")
-def knowledge() -> Graph:
-    return load_knowledge()
+def knowledge(knowledge_graph: Graph) -> Graph:
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py); edits work on _copy()
 
 
 def _copy(g: Graph) -> Graph:

@@ -30,6 +30,9 @@ from dvtkg.sparql.params import (ParamError, bind_params, expand_iri, inject_val
 from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
+
 INJECTIONS = [
     "\x01abcd\\u0041BCDEF",
     'x" } ; DROP ALL ; { "',

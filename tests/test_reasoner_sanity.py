@@ -244,8 +244,8 @@ class CaseResult:
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+def kb(knowledge_base: KnowledgeBase) -> KnowledgeBase:
+    return knowledge_base  # loaded once per session (tests/conftest.py)
 
 
 def classify_sheet(kb: KnowledgeBase, sheet: dict[str, Any]) -> CaseResult:

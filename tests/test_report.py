@@ -242,11 +242,8 @@ def test_json_carries_the_new_fields() -> None:
 
 
 @pytest.fixture(scope="module")
-def seed():
-    from dvtkg.assessment.pipeline import Assessor
-
-    assessor = Assessor()
-    return assessor, assessor.assess(str(SEED))
+def seed(fast_assessor):
+    return fast_assessor, fast_assessor.assess(str(SEED))  # the report, not the reasoner: the fast engine
 
 
 def test_seed_report_is_short_and_opens_with_the_bottom_line(seed) -> None:

@@ -39,6 +39,9 @@ from dvtkg.sparql.server import OxigraphServer, free_port
 from project_paths import ROOT
 CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(ROOT / "tests" / "data" / "cq")
+
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
 CASES = sorted({c for run in RUNS for c in run.cases})
 TARGET = "urn:dvtkg:test:target"
 
@@ -127,10 +130,8 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def kb():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
