@@ -20,6 +20,9 @@ from rdflib.namespace import RDF, RDFS
 from dvtkg.docs.browser import Browser, dump_dom, find_chromium
 from dvtkg.docs.site import DVT, GRADE, REC, build_site
 
+# headless Chromium
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 CHROMIUM = find_chromium()
 
 if CHROMIUM is None:

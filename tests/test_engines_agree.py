@@ -10,16 +10,17 @@ from pathlib import Path
 import pytest
 
 from dvtkg.assessment.pipeline import Assessor
-from dvtkg.guidance.knowledge import KnowledgeBase
 from project_paths import EXAMPLES as EXAMPLE_DIR
+
+# every example through the reference engine (HermiT via owlready2 + the SPARQL guidance)
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
 
 EXAMPLES = sorted(EXAMPLE_DIR.glob("*.json"))
 
 
 @pytest.fixture(scope="module")
-def engines() -> tuple[Assessor, Assessor]:
-    kb = KnowledgeBase.load()
-    return Assessor(kb), Assessor(kb, engine="fast")
+def engines(reference_assessor: Assessor, fast_assessor: Assessor) -> tuple[Assessor, Assessor]:
+    return reference_assessor, fast_assessor
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

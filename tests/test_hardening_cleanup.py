@@ -59,6 +59,8 @@ def _start_and_wait_for_reasoner(tmp: Path) -> subprocess.Popen:
     pytest.fail("the reasoner folder never appeared")
 
 
+@pytest.mark.reasoner  # the temp folders are the owlready2 HermiT run's
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code,line", [(signal.SIGTERM, 143, "dvtkg: terminated (SIGTERM)\n"),
                                            (signal.SIGINT, 130, "dvtkg: interrupted\n")])
 def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: int, line: str) -> None:
@@ -70,6 +72,8 @@ def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: i
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("dvtkg-")] == []
 
 
+@pytest.mark.reasoner  # the temp folders are the owlready2 HermiT run's
+@pytest.mark.slow
 def test_a_killed_runs_leftover_is_removed_by_the_next_run(tmp_path: Path) -> None:
     leftover = _aged(tmp_path / "dvtkg-reason-killed", STALE_AFTER_SECONDS + 60)
     env = {**os.environ, "TMPDIR": str(tmp_path)}

@@ -22,6 +22,9 @@ from dvtkg.sparql.remote import Endpoint
 
 from project_paths import ROOT
 
+# starts the development SPARQL server
+pytestmark = [pytest.mark.server]
+
 
 class DevServer:
     def __init__(self, tmp: Path) -> None:

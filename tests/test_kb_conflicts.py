@@ -19,6 +19,9 @@ from dvtkg.cases.vocab import DVT, DVTC, REC
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.kb import conflicts
 
+# dvtkg kb conflicts decides with HermiT
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 # recommendations.md, "Conflicts the knowledge base must represent and detect"
 EXPECTED = {
     ("AHA11-T4", "ASH20-R5"): "direction",

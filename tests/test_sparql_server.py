@@ -41,7 +41,8 @@ CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(ROOT / "tests" / "data" / "cq")
 
 # the example cases these queries read are assessed on the fast engine (tests/conftest.py)
-pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
+# an Oxigraph server process for the module
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.usefixtures("local_cases_on_fast")]
 CASES = sorted({c for run in RUNS for c in run.cases})
 TARGET = "urn:dvtkg:test:target"
 
