@@ -89,3 +89,17 @@ def local_cases_on_fast(fast_assessor: Assessor) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(local, "_ASSESSOR", fast_assessor, raising=False)
         yield
+
+
+# Modules that take longest, first: pytest-xdist (--dist loadfile) hands out modules in collection
+# order, so starting the long ones early keeps both workers busy to the end (longest job first).
+LONGEST_FIRST = (
+    "test_fast_differential.py", "test_conformance_owl.py", "test_engines_agree.py", "test_reasoner_sanity.py",
+    "test_kb_conflicts.py", "test_docs_site.py", "test_sparql_server.py", "test_guidance_differential.py",
+    "test_fuzz_cases.py", "test_cli_kb.py", "test_docs_browser.py", "test_inconsistency.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
