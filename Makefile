@@ -13,9 +13,10 @@ DVTKG   := $(VENV)/bin/dvtkg
 STAMP   := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 # pytest-xdist workers for `make test` / `make test-fast` (2 = the cores here; PYTEST_WORKERS=0 runs in one process).
-# --dist loadfile keeps a module on one worker, so its module fixtures (a server, the docs site) are built once.
+# --dist loadfile keeps a module on one worker, so its module fixtures (a server, the docs site) are built once;
+# --no-loadscope-reorder hands modules out in collection order, which tests/conftest.py sorts longest first.
 PYTEST_WORKERS ?= 2
-PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile)
+PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 BENCH_CASES ?= 200
 SEED_CASE   := examples/cases/seed-massive-bilateral-dvt.json
 

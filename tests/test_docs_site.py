@@ -21,6 +21,9 @@ from dvtkg import cli
 from dvtkg.docs.check import check_links
 from dvtkg.docs.site import DVT, GRADE, REC, build_site
 
+# the site build asks HermiT about the conflict pairs (dvtkg kb conflicts; cached in build/ after the first run)
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.tsv"
 
 

@@ -26,6 +26,7 @@ from dvtkg.cases.keys import KeySpec, KeyTable  # noqa: E402
 from dvtkg.cases.sheet import VEIN_NAMES  # noqa: E402
 
 # 4 properties x 500 = 2,000 generated inputs per run; no deadline (the machine is shared: timing is not the property)
+# (marked slow: ~2,000 validations through the SHACL gate; left out of `make test-fast`)
 FAST = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
@@ -120,6 +121,7 @@ def outcome(assessor: Assessor, case: Any) -> int:
 # The key table comes from the session's knowledge base (tests/conftest.py), so the sheets are
 # drawn inside each test (st.data()) rather than by a strategy built at import time.
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data())
 def test_sheets_within_the_contract_load_without_violation(fast_assessor: Assessor, data: st.DataObject) -> None:
@@ -130,6 +132,7 @@ def test_sheets_within_the_contract_load_without_violation(fast_assessor: Assess
         pytest.fail(f"{json.dumps(sheet)} -> {exc}")
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data())
 def test_broken_sheets_keep_the_exit_code_contract(fast_assessor: Assessor, data: st.DataObject) -> None:
@@ -137,6 +140,7 @@ def test_broken_sheets_keep_the_exit_code_contract(fast_assessor: Assessor, data
     assert outcome(fast_assessor, sheet) in (0, 1)  # a dict is always readable: valid or violations, never a crash
 
 
+@pytest.mark.slow
 @FAST
 @given(data=st.data())
 def test_any_text_as_a_case_file_keeps_the_contract(tmp_path_factory, fast_assessor: Assessor,
@@ -174,6 +178,7 @@ TTL_HEAD = """@prefix dvt: <https://w3id.org/dvtkg/ontology#> .
 FORBIDDEN = ("ActiveBleedingMet", "subClassOf", "hasBlockingCriterion", "owl:imports", "rdfs:label")
 
 
+@pytest.mark.slow
 @FAST
 @given(st.lists(TTL_PARTS, min_size=1, max_size=6))
 def test_case_graphs_keep_the_contract_and_never_state_knowledge(tmp_path_factory, fast_assessor: Assessor,
