@@ -23,6 +23,9 @@ from dvtkg.kb.show import show
 from dvtkg.kb.stats import DVT, DVTC, REC, compute, statement_nodes
 
 from project_paths import ROOT
+
+# dvtkg kb in CLI subprocesses: build, merge and validate the knowledge (seconds each)
+pytestmark = [pytest.mark.slow]
 RUN = "import sys; from dvtkg.cli import main; sys.exit(main())"
 
 

@@ -19,6 +19,9 @@ from dvtkg.assessment.pipeline import Assessor
 from dvtkg.guidance.knowledge import KnowledgeBase
 
 from project_paths import ROOT
+
+# loads and compiles a second, edited knowledge base
+pytestmark = [pytest.mark.slow]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 ADDITION = """

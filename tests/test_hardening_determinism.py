@@ -30,6 +30,7 @@ def _assess(case: Path, fmt: str, seed: str, engine: str) -> bytes:
     pytest.param("seed-massive-bilateral-dvt.json", "json", "reference",
                  marks=[pytest.mark.reasoner, pytest.mark.slow]),
 ])
+@pytest.mark.slow  # two CLI subprocesses per case (seconds each)
 def test_output_is_byte_identical_across_hash_seeds(case: str, fmt: str, engine: str) -> None:
     first = _assess(CASES / case, fmt, "1", engine)
     second = _assess(CASES / case, fmt, "4242", engine)

@@ -146,6 +146,7 @@ def test_statement_text_and_owl_deprecated(tmp_path: Path, edited) -> None:
     assert [x.id for x in d.deprecated] == ["CHEST21-29"] and "owl:deprecated" in d.deprecated[0].deprecated
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_same_knowledge_no_difference_and_merged_ttl_file(tmp_path: Path, edited) -> None:
     old, _ = edited
     merged = tmp_path / "merged.ttl"
@@ -178,6 +179,7 @@ def test_git_revisions(tmp_path: Path, edited) -> None:
         kbdiff.load("no-such-revision", repo)
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_cli_text_and_json(edited, capsys) -> None:
     old, new = edited
     assert cli.main(["kb", "diff", str(old), str(new)]) == 0

@@ -152,6 +152,7 @@ def test_every_shape_has_a_name_and_a_message(shapes: Graph) -> None:
         assert shapes.value(constraint, SH.message) is not None, "every SPARQL constraint has an sh:message"
 
 
+@pytest.mark.slow  # one SHACL validation per property shape
 def test_every_property_shape_is_exercised_by_an_invalid_fixture(shapes: Graph) -> None:
     fired: set[URIRef] = set()
     for path in INVALID:

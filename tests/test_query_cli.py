@@ -270,6 +270,7 @@ def test_case_graph_is_added_locally(capsys) -> None:
     assert rc == 2 and ("no such file" in err or "does not exist" in err)
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_exit_code_and_message_in_a_subprocess() -> None:
     run = subprocess.run([sys.executable, "-m", "dvtkg.cli", "query", "cq-strong-by-source", "--param",
                           'source=rec:"} ; DROP ALL ; {'], capture_output=True, text=True, cwd=ROOT, timeout=120)
