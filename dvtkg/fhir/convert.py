@@ -558,7 +558,8 @@ class _Converter:
             value = a.get("valueString", (a.get("valueCoding") or {}).get("code"))
             value = value if value in spec.allowed else None
         if value is None or (spec.kind in ("integer", "number") and isinstance(value, bool)):
-            raise FhirInputError(ref, f"{path}.answer[0]", f"{key} takes a {spec.kind}"
+            article = "an" if spec.kind[0] in "aeiou" else "a"
+            raise FhirInputError(ref, f"{path}.answer[0]", f"{key} takes {article} {spec.kind}"
                                  + (f" ({', '.join(spec.allowed)})" if spec.allowed else "")
                                  + f"; the answer given is {a}")
         if parts[0] == "limbs":
