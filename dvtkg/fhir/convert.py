@@ -791,6 +791,11 @@ def warm_up(root: Path | None = None) -> None:
     A service calls it once at start-up: the first conversion in a fresh process takes seconds,
     later ones milliseconds.
     """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    for rtype in ("Bundle", "Patient", "Condition", "Observation", "Medication", "MedicationRequest",
+                  "MedicationStatement", "EpisodeOfCare", "QuestionnaireResponse") + ORDER_TYPES:
+        get_fhir_model_class(rtype)
     load_tables(root)
     resources_to_case([{"resourceType": "Observation", "id": "warm-up", "status": "final",
                         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
