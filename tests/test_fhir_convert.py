@@ -260,6 +260,25 @@ def test_dvt_side_from_a_laterality_qualifier() -> None:
     assert conv.sheet["limbs"] == {"right": {"veins": ["popliteal"]}}
 
 
+def test_deep_thrombophlebitis_codes_of_the_vte_value_set_give_the_side() -> None:
+    # I80.12 left femoral, I80.201 right deep vessels: members of VSAC 2.16.840.1.113883.3.117.1.7.1.279
+    conv = convert_all(patient(), condition("a", cc(ICD, "I80.12")), condition("b", cc(ICD, "I80.201")))
+    assert conv.sheet["limbs"] == {"left": {"veins": None}, "right": {"veins": None}}
+
+
+def test_questionnaire_gives_a_thrombus_list_with_vein_codes() -> None:
+    answers = [{"valueCoding": {"system": "https://w3id.org/dvtkg/value", "code": "vein-popliteal"}},
+               {"valueString": "femoral"}]
+    qr = {"resourceType": "QuestionnaireResponse", "id": "q", "status": "completed",
+          "questionnaire": CASE_FACTS_QUESTIONNAIRE, "item": [
+              {"linkId": "limbs.left.veins", "answer": answers},
+              {"linkId": "limbs.right.veins", "answer": [{"valueString": "none"}]},
+              {"linkId": "limbs.left.signs.cyanosis", "answer": [{"valueBoolean": False}]}]}
+    conv = convert_all(patient(), qr)
+    assert conv.sheet["limbs"] == {"left": {"veins": ["femoral", "popliteal"], "signs": {"cyanosis": False}},
+                                   "right": {"veins": []}}
+
+
 def test_dvt_without_any_side_is_not_placed_on_a_leg() -> None:
     conv = convert_all(patient(), condition("d", cc(ICD, "I82.409")))
     assert "limbs" not in conv.sheet
@@ -508,7 +527,7 @@ def test_value_set_codes_of_the_mappings_are_members_of_the_stored_value_sets() 
         assert (system, code) in members
         assert tables.mappings(system, code, "Condition") or tables.mappings(system, code, "MedicationStatement")
     for system, code in members:  # every VTE/PE code of the stored VTE value set is read by some Condition mapping
-        if system == ICD and code.startswith(("I82.4", "I26")):
+        if system == ICD and code.startswith(("I82.4", "I26", "I80.1", "I80.2")):
             assert tables.mappings(system, code, "Condition"), code
 
 
