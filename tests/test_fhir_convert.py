@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from dvtkg.fhir.codes import intervention_for_coding, load_tables
-from dvtkg.fhir.convert import CASE_FACTS_QUESTIONNAIRE, bundle_to_case, resources_to_case
+from dvtkg.fhir.convert import CASE_FACTS_QUESTIONNAIRE, as_bundle, bundle_to_case, resources_to_case
 from dvtkg.fhir.errors import FhirInputError
 from dvtkg.fhir.units import UnitError, convert
 
@@ -344,6 +344,15 @@ def test_contradicting_pregnancy_resources_leave_it_unknown_and_are_reported() -
     assert "pregnant" not in conv.sheet
     assert conv.conflicts[0]["facts"] == ["pregnant"]
     assert conv.conflicts[0]["resources"] == ["Condition/preg", "Observation/s"]
+
+
+def test_prefetch_resources_and_search_bundles_assess_through_as_bundle(assessor) -> None:
+    search = {"resourceType": "Bundle", "type": "searchset",
+              "entry": [{"resource": observation("plt", "777-3", 49, "10*9/L")}]}
+    conv = resources_to_case([patient(), search], at=AT)
+    assert conv.sheet["labs"]["plateletsE9PerL"] == 49
+    a = assessor.assess(as_bundle([patient(), search, None]))  # a prefetch that found nothing is None
+    assert a.to_dict(with_timings=False)["provenance"]["labs.plateletsE9PerL"] == ["Observation/plt (2026-12-01)"]
 
 
 def test_conversion_conflicts_reach_the_assessment(assessor) -> None:

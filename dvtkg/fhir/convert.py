@@ -802,3 +802,13 @@ def warm_up(root: Path | None = None) -> None:
                         "effectiveDateTime": "2000-01-01",
                         "valueQuantity": {"value": 1000, "system": "http://unitsofmeasure.org", "code": "g"}}],
                       at=dt.date(2000, 1, 2), source="<warm-up>", root=root)
+
+
+def as_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wrap resources (CDS Hooks prefetch: resources and search-set Bundles) in a collection Bundle.
+
+    ``Assessor(fhir_at=...).assess(as_bundle(resources))`` then assesses them with the
+    conversion's unmapped, provenance and conflicts in the assessment, as for a Bundle file.
+    """
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": r} for r in resources if r is not None]}
