@@ -804,7 +804,7 @@ def warm_up(root: Path | None = None) -> None:
                       at=dt.date(2000, 1, 2), source="<warm-up>", root=root)
 
 
-def as_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+def as_bundle(resources: list[dict[str, Any] | None]) -> dict[str, Any]:
     """Wrap resources (CDS Hooks prefetch: resources and search-set Bundles) in a collection Bundle.
 
     ``Assessor(fhir_at=...).assess(as_bundle(resources))`` then assesses them with the
