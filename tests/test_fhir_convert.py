@@ -279,6 +279,12 @@ def test_questionnaire_gives_a_thrombus_list_with_vein_codes() -> None:
                                    "right": {"veins": []}}
 
 
+def test_snomed_body_structure_codes_give_iliac_segments() -> None:
+    site = [cc(SCT, "46027005"), cc(SCT, "63507001")]  # common and external iliac vein structures
+    conv = convert_all(patient(), condition("d", cc(ICD, "I82.422"), bodySite=site))
+    assert conv.sheet["limbs"] == {"left": {"veins": ["common-iliac", "external-iliac"]}}
+
+
 def test_dvt_without_any_side_is_not_placed_on_a_leg() -> None:
     conv = convert_all(patient(), condition("d", cc(ICD, "I82.409")))
     assert "limbs" not in conv.sheet
