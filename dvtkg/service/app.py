@@ -34,7 +34,7 @@ from dvtkg.service.guidance import Guidance
 from dvtkg.service.http import LimitAndLog
 from dvtkg.service.models import FeedbackRequest, HookRequest, HookResponse
 from dvtkg.service.orders import ContextError, ordered_interventions
-from dvtkg.service.patient import PatientDataError, assess_fhir, for_patient
+from dvtkg.service.patient import PatientDataError, convert, for_patient, has_vte
 from dvtkg.service.prefetch import DataUnavailable, fetch
 from dvtkg.service.security import JwksCache, Unauthorized, verify
 from dvtkg.service.settings import Settings
@@ -163,17 +163,20 @@ def create_app(settings: Settings, guidance: Guidance | None = None,
         g: Guidance = app.state.guidance
         today = settings_today()
         try:
-            assessed = await run_in_threadpool(assess_fhir, g, for_patient(resources, patient), None, today,
-                                               f"{spec.hook} {req.hookInstance}")
+            conversion = await run_in_threadpool(convert, for_patient(resources, patient), None, today,
+                                                 f"{spec.hook} {req.hookInstance}")
+            if not has_vte(conversion.sheet):  # no DVT or PE on record: the DVT guidance has nothing to say
+                return JSONResponse(HookResponse(cards=[]).model_dump(exclude_none=True))
+            assessment = await run_in_threadpool(g.assess, conversion.sheet)
         except PatientDataError as exc:
             return error(400, f"the FHIR data are not usable: {exc}")
         except (CaseValidationError, CaseInputError) as exc:
             card = cardlib.error_card(service_id, patient, str(exc), links(request))
             return JSONResponse(HookResponse(cards=[card]).model_dump(exclude_none=True))
         if spec.kind == "orders":
-            cards = cardlib.order_cards(assessed.assessment, orders, g, service_id, patient, links(request))
+            cards = cardlib.order_cards(assessment, orders, g, service_id, patient, links(request))
         else:
-            cards = cardlib.guidance_cards(assessed.assessment, service_id, patient, links(request))
+            cards = cardlib.guidance_cards(assessment, service_id, patient, links(request))
         return JSONResponse(HookResponse(cards=cards).model_dump(exclude_none=True))
 
     def settings_today() -> datetime.date:

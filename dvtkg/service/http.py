@@ -65,6 +65,9 @@ class LimitAndLog:
         except BodyTooLarge:
             if state["status"] == 0:
                 await self._too_large(send, state)
+        except Exception:
+            state["status"] = state["status"] or 500  # logged as such; the server's error handler answers
+            raise
         finally:
             self._log(scope, state, start, request_id)
 

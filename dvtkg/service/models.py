@@ -63,7 +63,7 @@ class Source(_Open):
 
 class Action(_Open):
     type: Literal["create", "update", "delete"]
-    description: str
+    description: str | None = None  # the spec's table says required; its own systemActions example has none
     resource: dict[str, Any] | None = None
     resourceId: str | None = None
 
@@ -87,7 +87,8 @@ class Card(_Open):
     uuid: str | None = None
     summary: str = Field(max_length=SUMMARY_MAX)
     detail: str | None = None
-    indicator: Literal["info", "warning", "critical"]
+    # required by the spec's table, missing from its example 18: optional here, always set by this service
+    indicator: Literal["info", "warning", "critical"] | None = None
     source: Source
     suggestions: list[Suggestion] | None = None
     selectionBehavior: Literal["at-most-one", "any"] | None = None
