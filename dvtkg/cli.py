@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.query",
     "dvtkg.commands.publish",
     "dvtkg.commands.serve",
+    "dvtkg.commands.fhir",
 ]
 
 EXIT_OK = 0
