@@ -7,7 +7,7 @@ The FHIR server and the CDS client's JWK Set are fakes on an httpx MockTransport
 
 from __future__ import annotations
 
-import copy
+import datetime
 import json
 import logging
 import subprocess
@@ -36,7 +36,9 @@ def guidance() -> Guidance:
 
 
 def make_client(guidance: Guidance, tmp_path: Path, fake: FakeFhir | None = None, **settings: Any) -> TestClient:
-    s = Settings(feedback_db=tmp_path / "feedback.sqlite", docs_url="https://docs.test/dvtkg/", **settings)
+    # ages are computed at a fixed date (the day the FHIR fixtures were written), not at today's
+    s = Settings(feedback_db=tmp_path / "feedback.sqlite", docs_url="https://docs.test/dvtkg/",
+                 today=datetime.date(2026, 12, 2), **settings)
     return TestClient(create_app(s, guidance=guidance, transport=(fake or FakeFhir()).transport()))
 
 
@@ -65,7 +67,8 @@ def all_prefetched(*resources: dict[str, Any]) -> dict[str, Any]:
                 "entry": [{"resource": r} for r in rest if r["resourceType"] == rt]}
 
     return {"patient": patient, "conditions": of("Condition"), "observations": of("Observation"),
-            "medicationRequests": of("MedicationRequest"), "medicationStatements": of("MedicationStatement")}
+            "medicationRequests": of("MedicationRequest"), "medicationStatements": of("MedicationStatement"),
+            "episodesOfCare": of("EpisodeOfCare"), "caseFacts": of("QuestionnaireResponse")}
 
 
 # ------------------------------------------------------------------ discovery
@@ -89,7 +92,8 @@ def test_discovery_lists_the_services_with_prefetch(client):
         # the prefetch templates read the resource types the FHIR converter maps, for the context's patient
         assert s["prefetch"]["patient"] == "Patient/{{context.patientId}}"
         for key, rt in (("conditions", "Condition"), ("observations", "Observation"),
-                        ("medicationRequests", "MedicationRequest"), ("medicationStatements", "MedicationStatement")):
+                        ("medicationRequests", "MedicationRequest"), ("medicationStatements", "MedicationStatement"),
+                        ("episodesOfCare", "EpisodeOfCare"), ("caseFacts", "QuestionnaireResponse")):
             assert s["prefetch"][key].startswith(f"{rt}?patient={{{{context.patientId}}}}")
 
 
@@ -139,8 +143,9 @@ def test_spec_patient_view_request_answered_from_the_fhir_server(guidance, tmp_p
     assert resp.json() == {"cards": []}
     fhir_reads = [r for r in fake.seen if str(r.url).startswith(FHIR_BASE)]
     # the keys not prefetched were read with the fhirAuthorization bearer token
-    assert {r.url.path.split("/")[2] for r in fhir_reads} == {"Patient", "Condition", "Observation",
-                                                               "MedicationRequest", "MedicationStatement"}
+    assert {r.url.path.split("/")[2] for r in fhir_reads} == {
+        "Patient", "Condition", "Observation", "MedicationRequest", "MedicationStatement", "EpisodeOfCare",
+        "QuestionnaireResponse"}
     assert all(r.headers["authorization"] == "Bearer some-opaque-fhir-access-token" for r in fhir_reads)
 
 
@@ -252,7 +257,8 @@ def test_hook_sent_to_the_wrong_service_is_400(client):
 
 
 @pytest.mark.parametrize("context, message", [
-    ({"userId": "Practitioner/1", "patientId": 7}, "context.patientId must be a string"),
+    ({"userId": "Practitioner/1", "patientId": 7, "selections": [], "draftOrders": {"resourceType": "Bundle"}},
+     "context.patientId must be a string"),
     ({"userId": "Practitioner/1", "patientId": "1", "selections": ["MedicationRequest/1"], "draftOrders": []},
      "context.draftOrders must be a FHIR Bundle"),
     ({"userId": "Practitioner/1", "patientId": "1", "selections": "MedicationRequest/1",
@@ -434,7 +440,7 @@ def test_access_log_is_structured_and_has_no_patient_data(client, caplog):
 
 
 def seed_bundle() -> dict[str, Any]:
-    path = ROOT / "tests" / "fixtures" / "fhir" / "seed-massive-bilateral-dvt.bundle.json"
+    path = ROOT / "tests" / "fixtures" / "fhir" / "cases" / "seed-massive-bilateral-dvt.json"
     if not path.exists():
         pytest.skip("the seed case's FHIR Bundle (tests/fixtures/fhir) is not there yet")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ import httpx
 
 from dvtkg import paths
 
-SEED_BUNDLE = Path("tests/fixtures/fhir/seed-massive-bilateral-dvt.bundle.json")
+SEED_BUNDLE = Path("tests/fixtures/fhir/cases/seed-massive-bilateral-dvt.json")
 
 
 def free_port() -> int:
@@ -49,7 +49,8 @@ def seed_request(order: bool) -> tuple[str, dict[str, Any]]:
 
     prefetch = {"patient": patient, "conditions": searchset("Condition"), "observations": searchset("Observation"),
                 "medicationRequests": searchset("MedicationRequest"),
-                "medicationStatements": searchset("MedicationStatement")}
+                "medicationStatements": searchset("MedicationStatement"),
+                "episodesOfCare": searchset("EpisodeOfCare"), "caseFacts": searchset("QuestionnaireResponse")}
     context: dict[str, Any] = {"userId": "Practitioner/bench", "patientId": pid}
     if not order:
         return "dvt-guidance", {"hook": "patient-view", "hookInstance": "bench", "context": context,

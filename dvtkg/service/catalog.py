@@ -21,6 +21,9 @@ PATIENT_PREFETCH: dict[str, str] = {
     "observations": "Observation?patient={{context.patientId}}&category=laboratory,vital-signs,social-history",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active",
+    "episodesOfCare": "EpisodeOfCare?patient={{context.patientId}}&status=active",
+    "caseFacts": "QuestionnaireResponse?patient={{context.patientId}}&status=completed"
+                 "&questionnaire=https://w3id.org/dvtkg/Questionnaire/case-facts",
 }
 
 #: the prefetch keys without which no assessment is made (412 when neither prefetched nor fetchable)
@@ -63,7 +66,8 @@ def discovery() -> Discovery:
     return Discovery(services=[
         ServiceDescription(hook=s.hook, title=s.title, description=s.description, id=s.id,
                            prefetch=dict(PATIENT_PREFETCH),
-                           usageRequirements="Reads Patient, Condition, Observation, MedicationRequest and "
-                                             "MedicationStatement; without prefetch, needs fhirServer access.")
+                           usageRequirements="Reads Patient, Condition, Observation, MedicationRequest, "
+                                             "MedicationStatement, EpisodeOfCare and the dvtkg case-facts "
+                                             "QuestionnaireResponse; without prefetch, needs fhirServer access.")
         for s in SERVICES
     ])
