@@ -143,7 +143,8 @@ def test_page_in_browser_shows_aha11_t1_on_the_left_leg(server):
         wait_for(browser, "document.body.getAttribute('data-ready') === '1'")
         assert browser.evaluate("document.title") == "dvtkg - try the DVT guidance service"
         # pick the seed example the way a user does: choose it in the list (the change event loads it)
-        browser.evaluate("(() => { const s = document.getElementById('example'); s.value = 'seed-massive-bilateral-dvt';"
+        browser.evaluate("(() => { const s = document.getElementById('example');"
+                         " s.value = 'seed-massive-bilateral-dvt';"
                          " s.dispatchEvent(new Event('change')); })()")
         wait_for(browser, "document.getElementById('input').value.includes('seed-massive-bilateral-dvt')")
         browser.evaluate("document.getElementById('submit').click()")

@@ -179,7 +179,8 @@ def test_spec_patient_view_context_fragment_answered(client):
     pytest.importorskip("dvtkg.fhir.convert")
     context = {"userId": "Practitioner/example", **spec_example("cds-hooks-current-04")["context"]}
     patient = {**PATIENT, "id": "123"}
-    resp = client.post("/cds-services/dvt-guidance", json=hook_request("patient-view", context, all_prefetched(patient)))
+    body = hook_request("patient-view", context, all_prefetched(patient))
+    resp = client.post("/cds-services/dvt-guidance", json=body)
     assert resp.status_code == 200, resp.text
     assert resp.json() == {"cards": []}
 
@@ -187,7 +188,8 @@ def test_spec_patient_view_context_fragment_answered(client):
 @pytest.mark.parametrize("name", ["cds-hooks-current-05", "cds-hooks-current-06"])
 def test_spec_order_select_fragments_need_the_required_context(client, name):
     # examples 5 and 6 are context fragments without userId, patientId and selections
-    resp = client.post("/cds-services/dvt-order-select", json=hook_request("order-select", spec_example(name)["context"]))
+    body = hook_request("order-select", spec_example(name)["context"])
+    resp = client.post("/cds-services/dvt-order-select", json=body)
     assert resp.status_code == 400
     assert resp.json()["error"] == "context.userId is required for the order-select hook"
 
@@ -230,7 +232,8 @@ def test_order_select_with_selection_missing_from_draft_orders_is_empty(client):
     (b"", "the request body is empty"),
     (b"[1, 2]", "must be a JSON object"),
     (b'{"hook": "patient-view", "context": {}}', "hookInstance: Field required"),
-    (b'{"hook": "patient-view", "hookInstance": "x", "context": "nope"}', "context: Input should be a valid dictionary"),
+    (b'{"hook": "patient-view", "hookInstance": "x", "context": "nope"}',
+     "context: Input should be a valid dictionary"),
     (b'{"hook": "patient-view", "hookInstance": "x", "context": {}, "fhirServer": "not a url"}', "fhirServer"),
     (b'{"hook": "patient-view", "hookInstance": "x", "context": {}, "fhirAuthorization": {"access_token": "t"}}',
      "fhirAuthorization.token_type: Field required"),

@@ -28,10 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own knowledge base")
     p.add_argument("--engine", choices=("fast", "reference"), default=None,
                    help="classifier (default fast; reference = HermiT, seconds per call)")
-    p.add_argument("--feedback-db", type=Path, default=None, help="SQLite file for card feedback (default build/cds-feedback.sqlite)")
+    p.add_argument("--feedback-db", type=Path, default=None,
+                   help="SQLite file for card feedback (default build/cds-feedback.sqlite)")
     p.add_argument("--issuers", default=None,
                    help='trusted CDS clients as JSON {"iss": "jwks-url" | [urls]}; turns JWT verification on')
-    p.add_argument("--public-url", default=None, help="the base URL clients call (the JWT aud is <base>/cds-services/<id>)")
+    p.add_argument("--public-url", default=None,
+                   help="the base URL clients call (the JWT aud is <base>/cds-services/<id>)")
     p.add_argument("--docs-url", default=None, help="base URL of the documentation site (default <base>/site/)")
     p.add_argument("--dev", action="store_true", help="development mode: do not verify JWTs, even on a public address")
     p.set_defaults(func=run_serve)

@@ -222,7 +222,8 @@ def create_app(settings: Settings, guidance: Guidance | None = None,
     if Path(docs_dir).is_dir():
         app.mount("/site", StaticFiles(directory=str(docs_dir), html=True), name="site")
 
-    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "Accept"], max_age=600)
     app.add_middleware(LimitAndLog, max_body_bytes=settings.max_body_bytes)  # outermost: sizes and logs everything
     return app

@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", choices=("fast", "reference"), default="fast")
-    ap.add_argument("--order", action="store_true", help="order-select of systemic thrombolysis instead of patient-view")
+    ap.add_argument("--order", action="store_true",
+                    help="order-select of systemic thrombolysis instead of patient-view")
     ap.add_argument("--warmup", type=int, default=4)
     args = ap.parse_args(argv)
     service, body = seed_request(args.order)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from dvtkg.assessment.bottomline import grade_text
 from dvtkg.assessment.model import Assessment, GuidanceItem
@@ -113,7 +113,8 @@ def detail_of(item: GuidanceItem, links: Links, questions: dict[str, str], limbs
     if item.missing:
         asked = [f"- {questions.get(k) or k} (`{k}`)" for k in item.missing[:MAX_QUESTIONS]]
         more = len(item.missing) - MAX_QUESTIONS
-        lines += ["Still unknown, and it would decide this:"] + asked + ([f"- ... {more} more"] if more > 0 else []) + [""]
+        lines += ["Still unknown, and it would decide this:"] + asked
+        lines += ([f"- ... {more} more"] if more > 0 else []) + [""]
     lines.append(f"[Statement page]({links.statement(item.id)})" +
                  (f" \u00b7 [Guideline]({doi_url(item.doi)})" if item.doi else ""))
     return "\n".join(lines)
@@ -186,7 +187,8 @@ def question_cards(assessment: Assessment, service: str, patient: str, links: Li
         detail += [f"- [{sid}]({links.statement(sid)})" + _limbs([i for i in items if i.id == sid]) for sid in ids]
         if keys:
             detail += ["", "Questions (most decisive first):"]
-            detail += [f"- {assessment.questions.get(k) or k} (`{k}`, {counts[k]} statement(s))" for k in keys[:MAX_QUESTIONS]]
+            detail += [f"- {assessment.questions.get(k) or k} (`{k}`, {counts[k]} statement(s))"
+                       for k in keys[:MAX_QUESTIONS]]
             if len(keys) > MAX_QUESTIONS:
                 detail.append(f"- ... {len(keys) - MAX_QUESTIONS} more")
         lead = sorted(items, key=lambda i: (i.strength_rank or 99, i.id))[0]
@@ -196,9 +198,10 @@ def question_cards(assessment: Assessment, service: str, patient: str, links: Li
     if assessment.data_conflicts:
         detail = ["The patient data contradict each other; the statements that depend on them stay undecided:", ""]
         detail += [f"- {c.get('message') or c.get('explanation') or c}" for c in assessment.data_conflicts]
+        n = len(assessment.data_conflicts)
         out.append(Card(uuid=card_uuid(service, "data-conflicts", "", "", patient),
-                        summary=clip(f"Contradictory patient data ({len(assessment.data_conflicts)}): check the record"),
-                        indicator="warning", detail="\n".join(detail), source=Source(label=SAFETY_LABEL, url=links.docs)))
+                        summary=clip(f"Contradictory patient data ({n}): check the record"), indicator="warning",
+                        detail="\n".join(detail), source=Source(label=SAFETY_LABEL, url=links.docs)))
     if assessment.limbs_not_examined:
         legs = " and ".join(assessment.limbs_not_examined)
         out.append(Card(uuid=card_uuid(service, "not-examined", legs, "", patient),
@@ -261,20 +264,24 @@ def order_cards(assessment: Assessment, orders: list[Order], guidance: Guidance,
                     summary = f"{item.id} recommends against {', '.join(item.actions)}{legs}: {what}"
                 elif kind == "blocked":
                     why = item.blocked_by[0] if item.blocked_by else "a contraindication"
-                    summary = f"{guidance.label(order.intervention).capitalize()} is blocked for this patient{legs}: {why}"
+                    action = guidance.label(order.intervention).capitalize()
+                    summary = f"{action} is blocked for this patient{legs}: {why}"
                 elif kind == "struck":
-                    why = next((s.get("because") for s in item.struck_out), "")
+                    why = next((str(s.get("because", "")) for s in item.struck_out), "")
                     summary = f"{what}: struck out of {item.id}{legs} for this patient ({why})"
                 elif kind == "unknown":
                     summary = f"{item.id} may bear on {what}{legs}: facts missing to decide"
                 else:
                     summary = f"{item.id} supports {', '.join(item.actions)}{legs} ({grade_text(item)})"
                 critical = kind in ("against", "blocked", "struck")
+                indicator: Literal["info", "warning", "critical"] = (
+                    "critical" if critical else ("warning" if kind == "unknown" else "info"))
+                order_line = f"\n\nOrder: {order.reference} ({what})"
                 out.append(Card(
                     uuid=card_uuid(service, kind, item.id, ",".join(sorted(i.limb or "" for i in group)), patient,
                                    order.reference),
-                    summary=clip(summary), indicator="critical" if critical else ("warning" if kind == "unknown" else "info"),
-                    detail=detail_of(item, links, assessment.questions, legs) + f"\n\nOrder: {order.reference} ({what})",
+                    summary=clip(summary), indicator=indicator,
+                    detail=detail_of(item, links, assessment.questions, legs) + order_line,
                     source=source_of(item), links=links_of([item], links),
                     suggestions=[delete] if critical else None, selectionBehavior="at-most-one" if critical else None,
                     overrideReasons=list(OVERRIDE_REASONS) if critical else None))

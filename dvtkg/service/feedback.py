@@ -64,8 +64,9 @@ class Store:
                          reason.code if reason else None, reason.system if reason else None,
                          f.overrideReason.userComment if f.overrideReason else None, f.outcomeTimestamp))
         with closing(self._connect()) as db, db:
-            db.executemany("INSERT INTO feedback (received, service, card, outcome, accepted_suggestions, override_code,"
-                           " override_system, override_comment, outcome_timestamp) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            db.executemany("INSERT INTO feedback (received, service, card, outcome, accepted_suggestions,"
+                           " override_code, override_system, override_comment, outcome_timestamp)"
+                           " VALUES (?,?,?,?,?,?,?,?,?)", rows)
         return len(rows)
 
     def feedback(self, service: str | None = None, card: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:

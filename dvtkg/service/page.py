@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -26,6 +26,8 @@ from dvtkg.service.settings import Settings
 STATIC = Path(__file__).with_name("static")
 PAGE_SERVICE = "dvt-guidance"
 PAGE_PATIENT = "page"
+CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+       "frame-ancestors 'none'")
 
 
 def examples_dir() -> Path:
@@ -37,8 +39,7 @@ def register_page(app: FastAPI, settings: Settings, links: Callable[[Request], c
 
     @app.get("/", response_class=HTMLResponse)
     async def index() -> HTMLResponse:
-        return HTMLResponse(page, headers={"Content-Security-Policy": "default-src 'self'; style-src 'self' "
-                                           "'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"})
+        return HTMLResponse(page, headers={"Content-Security-Policy": CSP})
 
     @app.get("/api/examples")
     async def examples() -> JSONResponse:

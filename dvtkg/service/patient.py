@@ -71,10 +71,11 @@ def assess_fhir(guidance: Guidance, resources: list[dict[str, Any]] | None = Non
 def has_vte(sheet: dict[str, Any]) -> bool:
     """Whether the record shows a DVT (a leg with thrombosed veins), a PE, or a suspected DVT: else the
     DVT guidance has nothing to say and the hook answers no cards."""
-    limbs = sheet.get("limbs") if isinstance(sheet.get("limbs"), dict) else {}
-    if any(isinstance(limb, dict) and limb.get("veins") for limb in limbs.values()):
+    limbs = sheet.get("limbs")
+    if isinstance(limbs, dict) and any(isinstance(limb, dict) and limb.get("veins") for limb in limbs.values()):
         return True
-    pe = sheet.get("pe") if isinstance(sheet.get("pe"), dict) else {}
+    pe = sheet.get("pe")
+    pe = pe if isinstance(pe, dict) else {}
     return pe.get("present") is True or sheet.get("suspectedDvt") is True
 
 

@@ -24,7 +24,7 @@ class DataUnavailable(Exception):
 
 
 def render(template: str, context: dict[str, Any]) -> str | None:
-    """The template with ``{{context.X}}`` (and ``{{userPractitionerId}}``-style) tokens filled; None if one cannot be."""
+    """The template with its ``{{context.X}}`` / ``{{userPractitionerId}}`` tokens filled; None if one cannot be."""
     user = str(context.get("userId") or "")
 
     def value(token: str) -> str | None:
@@ -55,7 +55,8 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
         return []
     if value.get("resourceType") == "Bundle":
-        return [e["resource"] for e in value.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+        entries = value.get("entry") or []
+        return [e["resource"] for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     return [value]
 
 
@@ -63,7 +64,8 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], key
     try:
         resp = await client.get(url, headers=headers)
     except httpx.HTTPError as exc:
-        raise DataUnavailable(f"prefetch {key!r}: the FHIR server could not be reached ({type(exc).__name__})") from None
+        why = type(exc).__name__
+        raise DataUnavailable(f"prefetch {key!r}: the FHIR server could not be reached ({why})") from None
     if resp.status_code in (401, 403):
         raise DataUnavailable(f"prefetch {key!r}: the FHIR server refused the access token ({resp.status_code})")
     if resp.status_code == 404 and "?" not in url:

@@ -95,6 +95,6 @@ async def verify(headers: Any, audience: str, settings: Settings, store: Store, 
         raise Unauthorized(f"the JWT's aud is not this service ({audience})") from None
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"the JWT fails verification ({exc})") from None
-    if not store.first_use_of_jti(iss, str(claims["jti"]), float(claims["exp"])):
+    if not store.first_use_of_jti(str(iss), str(claims["jti"]), float(claims["exp"])):
         raise Unauthorized("the JWT's jti has been used before (replay)")
     return claims
