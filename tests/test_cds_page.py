@@ -73,6 +73,39 @@ def test_assess_the_seed_case_sheet(client):
 
 
 @pytest.mark.server
+def test_assess_the_seed_case_as_a_fhir_bundle(client):
+    # the same patient as FHIR R4 (the converter's fixture): the same decision for the left leg
+    path = ROOT / "tests" / "fixtures" / "fhir" / "cases" / "seed-massive-bilateral-dvt.json"
+    if not path.exists():
+        pytest.skip("the seed case's FHIR Bundle is not there")
+    resp = client.post("/api/assess", json={"input": json.loads(path.read_text())})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    lead = [b["id"] for b in body["assessment"]["bottomLine"] if b["decision"] == "thrombus removal"
+            and b["limb"] == "left"]
+    assert lead == ["AHA11-T1"]
+    assert body["fhir"] is not None
+    assert set(body["fhir"]) == {"sheet", "unmapped", "provenance", "conflicts"}
+    assert body["fhir"]["sheet"]["limbs"]["left"]["veins"]
+    assert any("Condition/dvt-left" in refs for refs in body["fhir"]["provenance"].values())
+
+
+@pytest.mark.server
+@pytest.mark.reasoner
+@pytest.mark.slow
+def test_the_reference_engine_gives_the_same_cards(tmp_path):
+    # the service does not depend on the engine: HermiT behind it gives the same bottom line and alerts
+    settings = Settings(feedback_db=tmp_path / "fb.sqlite", docs_url="https://docs.test/", engine="reference")
+    sheet = json.loads(SEED.read_text())
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/healthz").json()["engine"] == "reference"
+        ref = c.post("/api/assess", json={"input": sheet}).json()
+    lead = [(b["decision"], b["id"], b["limb"]) for b in ref["assessment"]["bottomLine"]]
+    assert ("thrombus removal", "AHA11-T1", "left") in lead
+    assert [x["id"] for x in ref["assessment"]["alerts"]] == ["limb-threatening-dvt"]
+
+
+@pytest.mark.server
 @pytest.mark.parametrize("payload, message", [
     (b"{oops", "malformed JSON"),
     (b'"text"', "send a case sheet or a FHIR Bundle"),

@@ -286,6 +286,17 @@ def test_body_over_the_limit_is_413(guidance, tmp_path):
                       headers={"content-type": "application/json"})
     assert resp.status_code == 413
     assert "larger than 1000 bytes" in resp.json()["error"]
+    # without a Content-Length (chunked), the limit holds while the body is read
+
+    def chunks():
+        yield b"{"
+        for _ in range(20):
+            yield b" " * 100
+        yield b"}"
+
+    with make_client(guidance, tmp_path, max_body_bytes=1000) as c:
+        resp = c.post("/cds-services/dvt-guidance", content=chunks(), headers={"content-type": "application/json"})
+    assert resp.status_code == 413
 
 
 # ------------------------------------------------------------------ feedback

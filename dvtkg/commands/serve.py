@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("serve", help="run the CDS Hooks service and the try-it page (default 127.0.0.1:8080)",
                               description="Serve the CDS Hooks 2.0 services (GET /cds-services) and the page at /.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free port)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--workers", type=int, default=1, help="worker processes, each with its own knowledge base")
     p.add_argument("--engine", choices=("fast", "reference"), default=None,
                    help="classifier (default fast; reference = HermiT, seconds per call)")

@@ -26,7 +26,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from dvtkg import paths
-from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.service import cards as cardlib
 from dvtkg.service import catalog
 from dvtkg.service.feedback import Store
@@ -34,7 +33,7 @@ from dvtkg.service.guidance import Guidance
 from dvtkg.service.http import LimitAndLog
 from dvtkg.service.models import FeedbackRequest, HookRequest, HookResponse
 from dvtkg.service.orders import ContextError, ordered_interventions
-from dvtkg.service.patient import PatientDataError, convert, for_patient, has_vte
+from dvtkg.service.patient import PatientDataError, assessment_errors, convert, for_patient, has_vte
 from dvtkg.service.prefetch import DataUnavailable, fetch
 from dvtkg.service.security import JwksCache, Unauthorized, verify
 from dvtkg.service.settings import Settings
@@ -170,7 +169,7 @@ def create_app(settings: Settings, guidance: Guidance | None = None,
             assessment = await run_in_threadpool(g.assess, conversion.sheet)
         except PatientDataError as exc:
             return error(400, f"the FHIR data are not usable: {exc}")
-        except (CaseValidationError, CaseInputError) as exc:
+        except assessment_errors() as exc:
             card = cardlib.error_card(service_id, patient, str(exc), links(request))
             return JSONResponse(HookResponse(cards=[card]).model_dump(exclude_none=True))
         if spec.kind == "orders":

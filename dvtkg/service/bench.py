@@ -126,8 +126,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=60)
+    ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", choices=("fast", "reference"), default="fast")
     ap.add_argument("--order", action="store_true",

@@ -18,9 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from dvtkg import paths
-from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.service import cards as cardlib
-from dvtkg.service.patient import PatientDataError, assess_input
+from dvtkg.service.patient import PatientDataError, assess_input, assessment_errors
 from dvtkg.service.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
@@ -72,7 +71,9 @@ def register_page(app: FastAPI, settings: Settings, links: Callable[[Request], c
             return JSONResponse({"error": "send a case sheet or a FHIR Bundle (a JSON object)"}, status_code=400)
         try:
             assessed = await run_in_threadpool(assess_input, app.state.guidance, data, settings.today, "<page>")
-        except (CaseValidationError, CaseInputError, PatientDataError) as exc:
+        except PatientDataError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        except assessment_errors() as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         except ModuleNotFoundError as exc:
             return JSONResponse({"error": f"FHIR input is not available in this build ({exc.name})"}, status_code=400)

@@ -19,6 +19,16 @@ class PatientDataError(ValueError):
     """The FHIR data sent are not valid FHIR the converter accepts (answered 400, naming resource and path)."""
 
 
+def assessment_errors() -> tuple[type[Exception], ...]:
+    """What the pipeline raises for a case it cannot assess (the CLI's exit codes 1 and 2)."""
+    from dvtkg.cases.errors import CaseInputError, CaseValidationError
+    from dvtkg.fast.compile import UnsupportedAxiom
+    from dvtkg.fast.entail import UnsupportedCase
+    from dvtkg.reason import ReasonerError
+
+    return (CaseValidationError, CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase)
+
+
 @dataclass
 class Assessed:
     """An assessment and what the conversion from FHIR left (empty for a case sheet)."""
@@ -57,6 +67,8 @@ def convert(resources: list[dict[str, Any]] | None = None, bundle: dict[str, Any
         return resources_to_case(resources or [], at=at, source=source)
     except FhirInputError as exc:
         raise PatientDataError(str(exc)) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # data the converter did not foresee
+        raise PatientDataError(f"the converter could not read the resources ({type(exc).__name__})") from None
 
 
 def assess_fhir(guidance: Guidance, resources: list[dict[str, Any]] | None = None,
