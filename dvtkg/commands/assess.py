@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 
@@ -11,9 +12,11 @@ from dvtkg.commands.case import add_max_input_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("assess", help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
-                              description="Assess a patient case against the knowledge base: for every current statement, "
-                                          "applies / blocked / indeterminate / not-applicable, explained.")
+    p = subparsers.add_parser("assess",
+                              help="assess a patient case (case sheet .json, FHIR R4 Bundle .json, case graph "
+                                   ".ttl/.jsonld, or - for stdin)",
+                              description="Assess a patient case against the knowledge base: for every current "
+                                          "statement, applies / blocked / indeterminate / not-applicable, explained.")
     p.add_argument("case", help="a case sheet (.json), a FHIR R4 Bundle (.json, resourceType Bundle), a case graph "
                                 "(.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
@@ -31,9 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _iso_date(text: str) -> "datetime.date":
-    import datetime
-
+def _iso_date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
@@ -83,7 +84,7 @@ class CodeTables:
         return self.units.get(key)
 
 
-def _py(value: Literal | URIRef | None) -> object:
+def _py(value: Any) -> object:
     if value is None:
         return None
     if isinstance(value, Literal):
@@ -92,7 +93,11 @@ def _py(value: Literal | URIRef | None) -> object:
     return str(value)
 
 
-def _flag(g: Graph, s: URIRef, p: URIRef) -> bool:
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _flag(g: Graph, s: Any, p: URIRef) -> bool:
     return _py(g.value(s, p)) is True
 
 
@@ -110,18 +115,18 @@ def tables_from_graph(g: Graph) -> CodeTables:
     for m in sorted(g.subjects(RDF.type, DVT.CodeMapping), key=str):
         mm = g.value(m, DVT.molarMassGPerMol)
         mapping = CodeMapping(
-            iri=str(m), label=str(g.value(m, DVT.label) or g.value(m, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) or m),
+            iri=str(m), label=str(g.value(m, RDFS.label) or m),
             resources=frozenset(str(r) for r in g.objects(m, DVT.appliesToResource)),
-            key=_py(g.value(m, DVT.setsCaseKey)),  # type: ignore[arg-type]
+            key=_str(g.value(m, DVT.setsCaseKey)),
             value=_py(g.value(m, DVT.setsValue)),
             refuted_value=_py(g.value(m, DVT.valueWhenRefuted)),
             accepts_unconfirmed=_flag(g, m, DVT.acceptsUnconfirmed),
             value_from_answer=_flag(g, m, DVT.valueFromAnswer),
             value_from_severity=_flag(g, m, DVT.valueFromSeverity),
             sides=tuple(sorted(str(s).rsplit("/", 1)[-1] for s in g.objects(m, DVT.codeLaterality))),
-            intervention=_py(g.value(m, DVT.mapsToIntervention)),  # type: ignore[arg-type]
+            intervention=_str(g.value(m, DVT.mapsToIntervention)),
             molar_mass=Decimal(str(mm)) if mm is not None else None,
-            target_unit=_py(g.value(m, DVT.targetUnit)),  # type: ignore[arg-type]
+            target_unit=_str(g.value(m, DVT.targetUnit)),
         )
         for code in g.objects(m, DVT.mappedCode):
             t.by_code.setdefault(str(code), []).append(mapping)

@@ -124,9 +124,9 @@ def _json_number(value: Decimal, integer: bool) -> int | float:
 def _canon(value: Any) -> tuple[str, str]:
     if isinstance(value, list):
         return ("list", ",".join(map(str, value)))
-    return (type(value).__name__ if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool)
-            else "number", str(_decimal(value) if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-                               else value))
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return ("number", str(_decimal(value)))
+    return (type(value).__name__, str(value))
 
 
 def _shown(value: Any) -> str:
@@ -200,7 +200,7 @@ class _Converter:
 
     # ------------------------------------------------------------------ resources
     def run(self, items: list[tuple[str, dict[str, Any]]]) -> FhirConversion:
-        for where, resource in items:
+        for _where, resource in items:
             rtype = resource.get("resourceType")
             rid = resource.get("id")
             if isinstance(rid, str):
@@ -330,8 +330,8 @@ class _Converter:
                 self.limbs.setdefault(side, _Limb()).refuted.append(ref)
             return
         if not read:
-            self.skip(ref, "clinicalStatus", f"{m.label}: clinicalStatus {clinical}, verificationStatus {verification}: "
-                                             "only an active, confirmed Condition is read")
+            self.skip(ref, "clinicalStatus", f"{m.label}: clinicalStatus {clinical}, verificationStatus "
+                                             f"{verification}: only an active, confirmed Condition is read")
             return
         for side in sorted(sides):
             limb = self.limbs.setdefault(side, _Limb())
@@ -365,9 +365,11 @@ class _Converter:
         components = [c for c in r.get("component") or [] if isinstance(c, dict)]
         comp_found = []
         for i, comp in enumerate(components):
-            cf, _ = self.coded(comp, "code", ref, "Observation", concept=comp.get("code"))
+            cf, cseen = self.coded(comp, "code", ref, "Observation", concept=comp.get("code"))
             if cf:
                 comp_found.append((i, comp, cf))
+            else:
+                self.no_mapping(ref, f"component[{i}].code", cseen)
         if not found and not comp_found:
             self.no_mapping(ref, "code", seen)
             return
@@ -573,8 +575,8 @@ class _Converter:
                 continue
             coding = a.get("valueCoding") or {}
             check_system(coding.get("system"), self.t, ref, f"{path}.answer[{j}].valueCoding.system")
-            mapped = [m for m in self.t.mappings(str(coding.get("system")), str(coding.get("code")), "Condition.bodySite")
-                      if m.key == VEIN_KEY and isinstance(m.value, str)]
+            candidates = self.t.mappings(str(coding.get("system")), str(coding.get("code")), "Condition.bodySite")
+            mapped = [m for m in candidates if m.key == VEIN_KEY and isinstance(m.value, str)]
             if not mapped:
                 raise FhirInputError(ref, f"{path}.answer[{j}]", f"limbs.{side}.veins: {a} is not a vein segment "
                                      f"({', '.join(VEIN_NAMES)}, or 'none' alone)")

@@ -58,8 +58,8 @@ def validate_resource(resource: Any, where: str) -> bool:
         model.model_validate(resource)
     except ValidationError as exc:
         errors = exc.errors()
-        shown = "; ".join(f"{_loc(tuple(e.get('loc', ())[1:] if e.get('loc', ('',))[0] == rtype else e.get('loc', ())))}: "
-                          f"{e.get('msg', 'invalid')}" for e in errors[:MAX_ERRORS_SHOWN])
+        shown = "; ".join(f"{_loc(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}"
+                          for e in errors[:MAX_ERRORS_SHOWN])
         more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > MAX_ERRORS_SHOWN else ""
         first = errors[0].get("loc", ()) if errors else ()
         raise FhirInputError(where, _loc(tuple(first)), f"not a valid FHIR R4 {rtype}: {shown}{more}") from None
@@ -83,8 +83,8 @@ def check_system(system: Any, tables: CodeTables, where: str, path: str) -> None
     if system is None:
         return
     if not isinstance(system, str) or ":" not in system or " " in system.strip():
-        raise FhirInputError(where, path, f"unknown code system {system!r}: Coding.system must be the code system's URI "
-                                          f"(one of {', '.join(sorted(tables.systems))}, docs/codes.md)")
+        raise FhirInputError(where, path, f"unknown code system {system!r}: Coding.system must be the code system's "
+                                          f"URI (one of {', '.join(sorted(tables.systems))}, docs/codes.md)")
     if system in tables.systems:
         return
     near = [s for s in tables.systems if _norm(s) == _norm(system)]
