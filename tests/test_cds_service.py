@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cds_fakes import FHIR_BASE, ISSUER, JWKS_URL, FakeFhir, SigningKeys, spec_example
 from starlette.testclient import TestClient
 
-from cds_fakes import FHIR_BASE, ISSUER, JWKS_URL, FakeFhir, SigningKeys, spec_example
 from dvtkg.service.app import create_app
 from dvtkg.service.guidance import Guidance
-from dvtkg.service.models import (Action, Card, Coding, Discovery, HookResponse, ServiceDescription, Source)
+from dvtkg.service.models import Action, Card, Coding, Discovery, HookResponse, ServiceDescription, Source
 from dvtkg.service.settings import Issuer, Settings
 
 pytestmark = pytest.mark.server
