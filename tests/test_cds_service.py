@@ -185,6 +185,47 @@ def test_spec_patient_view_context_fragment_answered(client):
     assert resp.json() == {"cards": []}
 
 
+def test_spec_prefetch_example_with_snipped_resources(client):
+    # example 8 is a prefetch whose Patient carries the spec's '"...": "<snipped for brevity>"' member, which
+    # is not FHIR: the service answers 400 naming the resource and the path (keys it does not know are ignored)
+    context = {"userId": "PractitionerRole/123", "patientId": "p1"}
+    prefetch = spec_example("cds-hooks-current-08")["prefetch"]
+    resp = client.post("/cds-services/dvt-guidance", json=hook_request("patient-view", context, prefetch))
+    assert resp.status_code == 400
+    message = resp.json()["error"]
+    assert message.startswith("the FHIR data are not usable:") and "(Patient) at ..." in message
+    # without the snipped member the Patient is valid, and a patient with no DVT on record gets no cards
+    prefetch["patient"] = {k: v for k, v in prefetch["patient"].items() if k != "..."}
+    resp = client.post("/cds-services/dvt-guidance", json=hook_request("patient-view", context, prefetch))
+    assert resp.status_code == 200
+    assert resp.json() == {"cards": []}
+
+
+def test_spec_prefetch_templates_are_filled_from_the_context():
+    # examples 3 and 7: the templates' tokens, filled the way the spec's prefetch section says
+    from dvtkg.service.prefetch import render
+
+    context = {"userId": "PractitionerRole/789", "patientId": "123"}
+    templates = {**spec_example("cds-hooks-current-03")["prefetch"], **spec_example("cds-hooks-current-07")["prefetch"]}
+    filled = {k: render(t, context) for k, t in templates.items()}
+    assert filled == {
+        "patient": "Patient/123",
+        "hemoglobin-a1c": "Observation?patient=123&code=4548-4&_count=1&sort:desc=date",
+        "diabetes-type2": "Condition?patient=123&code=44054006&category=problem-list-item&status=active",
+        "user": "PractitionerRole?_id=789",
+    }
+    # a token the context cannot fill leaves the template unfilled (the key is not fetched)
+    assert render("PractitionerRole?_id={{userPractitionerRoleId}}", {"userId": "Practitioner/1"}) is None
+    assert render("Patient/{{context.patientId}}", {}) is None
+
+
+def test_spec_fhir_authorization_example_fits_the_model():
+    from dvtkg.service.models import FhirAuthorization
+
+    auth = FhirAuthorization.model_validate(spec_example("cds-hooks-current-09")["fhirAuthorization"])
+    assert (auth.token_type, auth.expires_in, auth.subject) == ("Bearer", 300, "cds-service4")
+
+
 @pytest.mark.parametrize("name", ["cds-hooks-current-05", "cds-hooks-current-06"])
 def test_spec_order_select_fragments_need_the_required_context(client, name):
     # examples 5 and 6 are context fragments without userId, patientId and selections
