@@ -106,6 +106,19 @@ def test_the_reference_engine_gives_the_same_cards(tmp_path):
 
 
 @pytest.mark.server
+def test_the_built_documentation_site_is_served_under_site(tmp_path):
+    # the cards link https://<service>/site/rec/<ID>.html when no --docs-url is given
+    (tmp_path / "site" / "rec").mkdir(parents=True)
+    (tmp_path / "site" / "rec" / "AHA11-T1.html").write_text("<title>AHA11-T1</title>")
+    settings = Settings(feedback_db=tmp_path / "fb.sqlite", docs_dir=tmp_path / "site")
+    # no knowledge base is needed to serve static files: an empty Guidance stands in for the loaded one
+    with TestClient(create_app(settings, guidance=Guidance.__new__(Guidance))) as c:
+        resp = c.get("/site/rec/AHA11-T1.html")
+        assert resp.status_code == 200 and "<title>AHA11-T1</title>" in resp.text
+        assert c.get("/site/rec/NOPE.html").status_code == 404
+
+
+@pytest.mark.server
 @pytest.mark.parametrize("payload, message", [
     (b"{oops", "malformed JSON"),
     (b'"text"', "send a case sheet or a FHIR Bundle"),
