@@ -31,9 +31,9 @@ SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def client(tmp_path_factory, service_guidance):
     settings = Settings(feedback_db=tmp_path_factory.mktemp("page") / "fb.sqlite", docs_url="https://docs.test/")
-    with TestClient(create_app(settings, guidance=Guidance.load("fast"))) as c:
+    with TestClient(create_app(settings, guidance=service_guidance)) as c:
         yield c
 
 

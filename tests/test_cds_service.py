@@ -31,8 +31,8 @@ PATIENT = {"resourceType": "Patient", "id": "1288992", "gender": "male", "birthD
 
 
 @pytest.fixture(scope="module")
-def guidance() -> Guidance:
-    return Guidance.load("fast")
+def guidance(service_guidance) -> Guidance:
+    return service_guidance
 
 
 def make_client(guidance: Guidance, tmp_path: Path, fake: FakeFhir | None = None, **settings: Any) -> TestClient:
@@ -577,3 +577,51 @@ def test_order_select_systemic_thrombolysis_against_aha11_t5(client):
     assert action == {"type": "delete", "description": "Remove the draft order MedicationRequest/lysis-1",
                       "resourceId": "MedicationRequest/lysis-1"}
     assert card["overrideReasons"]
+
+
+def intervention_order(rtype: str, rid: str, code: str, patient: str) -> dict[str, Any]:
+    """An order coded in the dvtkg intervention code system (for catalogues without a standard code)."""
+    concept = {"coding": [{"system": "https://w3id.org/dvtkg/intervention", "code": code}]}
+    field = "codeCodeableConcept" if rtype == "DeviceRequest" else "code"
+    return {"resourceType": rtype, "id": rid, "status": "draft", "intent": "order", field: concept,
+            "subject": {"reference": f"Patient/{patient}"}}
+
+
+def test_order_sign_checks_every_kind_of_order(client):
+    # the seed case (52, proximal iliofemoral DVT, not pregnant, no contraindication to anticoagulation):
+    # - CHEST21-12 (against adding an IVC filter to anticoagulation for acute DVT) applies -> critical
+    # - NICE-GCS (adult with proximal DVT, not pregnant: no stockings to prevent PTS) applies -> critical
+    # - AHA11-T5 (against routine systemic thrombolysis in iliofemoral DVT) applies -> critical
+    # - CHEST21-15 (a DOAC rather than a VKA) applies -> info supporting the apixaban order
+    pytest.importorskip("dvtkg.fhir.convert")
+    patient, prefetch = seed_prefetch()
+    apixaban = {"resourceType": "MedicationRequest", "id": "apix-1", "status": "draft", "intent": "order",
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                          "code": "1364430", "display": "apixaban"}]},
+                "subject": {"reference": f"Patient/{patient}"}}
+    orders = [intervention_order("ServiceRequest", "filter-1", "InferiorVenaCavaFilter", patient),
+              intervention_order("DeviceRequest", "gcs-1", "CompressionStockings", patient),
+              alteplase_order(patient), apixaban]
+    context = {"userId": "Practitioner/example", "patientId": patient,
+               "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                               "entry": [{"resource": o} for o in orders]}}
+    resp = client.post("/cds-services/dvt-order-sign", json=hook_request("order-sign", context, prefetch))
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    for card in cards:
+        check_card(card)
+
+    def cards_of(statement: str) -> list[dict[str, Any]]:
+        return [c for c in cards if c["source"].get("topic", {}).get("code") == statement]
+
+    for statement, reference in (("CHEST21-12", "ServiceRequest/filter-1"), ("NICE-GCS", "DeviceRequest/gcs-1"),
+                                 ("AHA11-T5", "MedicationRequest/lysis-1")):
+        found = cards_of(statement)
+        assert [c["indicator"] for c in found] == ["critical"], statement
+        assert found[0]["summary"].startswith(f"{statement} recommends against")
+        assert found[0]["suggestions"][0]["actions"][0]["resourceId"] == reference
+    supports = cards_of("CHEST21-15")
+    assert [c["indicator"] for c in supports] == ["info"]
+    assert supports[0]["summary"].startswith("CHEST21-15 supports direct oral anticoagulant")
+    # nothing speaks against the apixaban order
+    assert not [c for c in cards if c["indicator"] == "critical" and "apix-1" in c.get("detail", "")]
