@@ -625,3 +625,30 @@ def test_order_sign_checks_every_kind_of_order(client):
     assert supports[0]["summary"].startswith("CHEST21-15 supports direct oral anticoagulant")
     # nothing speaks against the apixaban order
     assert not [c for c in cards if c["indicator"] == "critical" and "apix-1" in c.get("detail", "")]
+
+
+def test_unknown_facts_become_warning_cards_with_the_questions(client):
+    # the seed patient without the case-facts questionnaire: the DVT Conditions give the veins, but the legs'
+    # signs and the bleeding facts are unknown, so whether a leg is threatened (the limb-threat rule) and whether
+    # thrombolysis is blocked cannot be decided: AHA11-T1 is undecided, and a thrombus-removal warning asks
+    pytest.importorskip("dvtkg.fhir.convert")
+    patient, prefetch = seed_prefetch()
+    prefetch["caseFacts"] = None  # the client looked: no questionnaire
+    body = hook_request("patient-view", {"userId": "Practitioner/example", "patientId": patient}, prefetch)
+    resp = client.post("/cds-services/dvt-guidance", json=body)
+    assert resp.status_code == 200, resp.text
+    cards = resp.json()["cards"]
+    for card in cards:
+        check_card(card)
+    warnings = [c for c in cards if c["indicator"] == "warning" and c["summary"].startswith("Thrombus removal:")]
+    assert len(warnings) == 1
+    detail = warnings[0]["detail"]
+    # both legs have iliofemoral thrombus and unknown signs: AHA11-T1 is undecided on each
+    assert "[AHA11-T1](https://docs.test/dvtkg/rec/AHA11-T1.html) (left and right legs)" in detail
+    # the questionnaire also carried the bleeding facts: active bleeding (an absolute block of thrombolysis,
+    # decision rule 14) is asked among the first questions
+    assert "Is the patient bleeding now? (`bleeding.activeBleeding`" in detail
+    # unknown is not true: no limb-threat alert, and AHA11-T1 is not in the bottom line
+    assert not any("phlegmasia" in c["summary"] for c in cards)
+    assert not any(c["indicator"] == "info" and c["source"].get("topic", {}).get("code") == "AHA11-T1"
+                   for c in cards)
