@@ -204,6 +204,7 @@ def test_unknown_code_system_exit_1(tmp_path: Path, system: str) -> None:
     assert "Condition/c2" in err and "code.coding[0].system" in err and "unknown code system" in err
 
 
+@pytest.mark.slow  # the command loads the knowledge base before it reads the case
 def test_assess_refuses_bad_fhir_with_exit_1(tmp_path: Path) -> None:
     bad = condition("c3", {"coding": [{"system": "SNOMED", "code": "128053003"}]})
     rc, _, err = _run_cli(tmp_path, bundle(patient(), bad), "assess", "--engine", "fast")
@@ -421,15 +422,15 @@ def test_creatinine_umol_per_litre_needs_the_molar_mass() -> None:
         convert(Decimal("1"), "not-a-unit", "mg/dL")
 
 
-def _boundary_bundle(weight_kg: str) -> dict[str, Any]:
-    """The boundary crcl-30 case without its CrCl: creatinine 100 umol/L, the weight given, the rest as answers."""
-    sheet = load(ROOT / "tests" / "fixtures" / "cases" / "boundary" / "crcl-30.json")
+def _boundary_bundle(fixture: str, omit: set[str], *resources: dict[str, Any]) -> dict[str, Any]:
+    """A boundary case sheet restated as FHIR: ``resources`` carry the keys in ``omit``, the rest are answers."""
+    sheet = load(ROOT / "tests" / "fixtures" / "cases" / "boundary" / f"{fixture}.json")
     items: list[dict[str, Any]] = []
 
     def put(prefix: str, obj: dict[str, Any]) -> None:
         for k, v in obj.items():
             key = f"{prefix}{k}"
-            if key in ("id", "notes", "age", "sex", "weightKg", "labs.crclMlMin", "codes") or v is None:
+            if key in {"id", "notes", "age", "sex", "codes"} | omit or v is None:
                 continue
             if key.startswith("limbs.") and key.count(".") == 1 and "veins" not in v:
                 items.append({"linkId": f"{key}.veins", "answer": [{"valueString": "none"}]})  # imaged, clear
@@ -444,9 +445,7 @@ def _boundary_bundle(weight_kg: str) -> dict[str, Any]:
     put("", copy.deepcopy(sheet))
     qr = {"resourceType": "QuestionnaireResponse", "id": "q", "status": "completed",
           "questionnaire": CASE_FACTS_QUESTIONNAIRE, "authored": "2026-12-02", "item": items}
-    age = sheet["age"]
-    return bundle(patient(birth=f"{2026 - age}-01-15"), observation("w", "29463-7", float(weight_kg), "kg"),
-                  observation("cr", "14682-9", 100, "umol/L"), qr)
+    return bundle(patient(gender=sheet["sex"], birth=f"{2026 - sheet['age']}-01-15"), *resources, qr)
 
 
 @pytest.mark.parametrize("weight, crcl, riva, enox, dabi", [
@@ -456,12 +455,25 @@ def _boundary_bundle(weight_kg: str) -> dict[str, Any]:
     ("27.239296", "30.1", "not-applicable", "not-applicable", "not-applicable")])
 def test_creatinine_in_umol_per_litre_at_the_crcl_30_boundary(assessor, weight: str, crcl: str, riva: str, enox: str,
                                                                dabi: str) -> None:
-    a = assessor.assess(_boundary_bundle(weight))
+    a = assessor.assess(_boundary_bundle("crcl-30", {"weightKg", "labs.crclMlMin"},
+                                         observation("w", "29463-7", float(weight), "kg"),
+                                         observation("cr", "14682-9", 100, "umol/L")))
     derived = {d["key"]: d["value"] for d in a.derived}
     assert Decimal(str(derived["labs.crclMlMin"])) == Decimal(crcl)
     assert a.status("LBL-RIVA-RENAL") == riva
     assert a.status("LBL-ENOX-RENAL") == enox
     assert a.status("LBL-DABI-RENAL") == dabi
+
+
+@pytest.mark.parametrize("value, unit, tp1, tp3", [
+    # ISTH 2018 (cancer-associated thrombosis): TP1 full dose at platelets >= 50 x10^9/L, TP3 reduced at 25 to < 50
+    (49, "10*3/uL", "not-applicable", "applies"), (49999, "/uL", "not-applicable", "applies"),
+    (50000, "/mm3", "applies", "not-applicable"), (50, "10*9/L", "applies", "not-applicable")])
+def test_platelets_in_other_units_at_the_50_boundary(assessor, value: int, unit: str, tp1: str, tp3: str) -> None:
+    a = assessor.assess(_boundary_bundle("platelets-50", {"labs.plateletsE9PerL"},
+                                         observation("plt", "777-3", value, unit)))
+    assert a.status("ISTH18-TP1") == tp1
+    assert a.status("ISTH18-TP3") == tp3
 
 
 # ---------------------------------------------------------------- codes: data in the ontology

@@ -8,7 +8,6 @@ contract raises ``CaseValidationError`` (exit code 1) before any assessment is m
 from __future__ import annotations
 
 import datetime
-
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -198,7 +198,7 @@ def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable | None) -> Lo
     return LoadedCase(g, source, str(g.value(patient, DVT.caseIdentifier)), patient, violations)
 
 
-def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable, at: dt.date | None) -> LoadedCase:
+def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable | None, at: dt.date | None) -> LoadedCase:
     """A FHIR Bundle (or one resource) read as a case sheet; the conversion rides along for the report."""
     from dvtkg.fhir.convert import bundle_to_case, resources_to_case
 

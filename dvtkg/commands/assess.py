@@ -43,9 +43,9 @@ def _iso_date(text: str) -> datetime.date:
 
 def run(args: argparse.Namespace) -> int:
     from dvtkg.assessment.pipeline import Assessor
-    from dvtkg.fhir.errors import FhirInputError
     from dvtkg.fast.compile import UnsupportedAxiom
     from dvtkg.fast.entail import UnsupportedCase
+    from dvtkg.fhir.errors import FhirInputError
     from dvtkg.reason import ReasonerError
 
     try:

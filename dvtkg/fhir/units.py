@@ -20,7 +20,7 @@ class UnitError(ValueError):
 
 @lru_cache(maxsize=1)
 def _registry() -> Any:
-    from ucumvert import PintUcumRegistry
+    from ucumvert import PintUcumRegistry  # type: ignore[import-untyped]
 
     return PintUcumRegistry()
 
