@@ -36,12 +36,10 @@ class Guidance:
         for row in assessor.kb.query("guidance-action-overlaps"):
             overlaps.setdefault(str(row.a), set()).add(str(row.b))
         labels = {a: str(assessor.kb.graph.value(URIRef(a), RDFS.label) or a.rsplit("#", 1)[-1]) for a in overlaps}
-        try:  # the FHIR code tables too, so that the first hook call does not pay for reading them
-            from dvtkg.fhir.codes import load_tables
+        # the FHIR converter too (code tables, models, UCUM registry): else the first hook call pays seconds
+        from dvtkg.fhir.convert import warm_up
 
-            load_tables(root)
-        except ImportError:
-            pass
+        warm_up(root)
         return cls(assessor, overlaps, labels)
 
     @property
