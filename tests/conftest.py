@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-
 from project_paths import EXAMPLES, ROOT
 
 if TYPE_CHECKING:
@@ -103,3 +102,11 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session")
+def service_guidance():
+    """The CDS service's knowledge base on the fast engine, loaded once for every service test module."""
+    from dvtkg.service.guidance import Guidance
+
+    return Guidance.load("fast")

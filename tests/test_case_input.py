@@ -10,11 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 
-from project_paths import ROOT
 FIX = ROOT / "tests" / "fixtures" / "cases" / "input"
 
 

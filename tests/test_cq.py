@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from project_paths import ROOT
 from rdflib.plugins.sparql import prepareQuery
 
 from dvtkg.queryfiles import PARAM_TYPES, find_queries
@@ -18,7 +19,6 @@ from dvtkg.sparql.expect import check, load_all, load_runs
 from dvtkg.sparql.local import assess_cases, dataset, find_query, run_local
 from dvtkg.sparql.params import bind_params
 
-from project_paths import ROOT
 CQ_DIR = ROOT / "queries" / "cq"
 EXPECT_DIR = ROOT / "tests" / "data" / "cq"
 CASE_DIR = ROOT / "examples" / "cases"

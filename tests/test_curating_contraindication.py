@@ -14,11 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.guidance.knowledge import KnowledgeBase
-
-from project_paths import ROOT
 
 # loads and compiles a second, edited knowledge base
 pytestmark = [pytest.mark.slow]

@@ -29,8 +29,8 @@ if CHROMIUM is None:
     if os.environ.get("CI"):
         pytest.fail("CI is set but chromium is not installed: run `make chromium` "
                     "(apt-get install -y --no-install-recommends chromium) before the tests", pytrace=False)
-    pytestmark = pytest.mark.skip(reason="chromium is not installed (`make chromium` installs Debian's package); "
-                                         "set CI=1 to make this a failure")
+    pytestmark.append(pytest.mark.skip(reason="chromium is not installed (`make chromium` installs Debian's package); "
+                                              "set CI=1 to make this a failure"))
 
 
 def norm(text: str) -> str:
@@ -88,7 +88,7 @@ def test_recommendation_page_shows_statement_and_grade(site, browser, graph):
         " const s = getComputedStyle(b); return {text: b.innerText, title: b.title, w: r.width, h: r.height,"
         " visible: s.visibility === 'visible' && s.display !== 'none', bg: s.backgroundColor}; })")
     assert [b["text"] for b in badges] == ["Class I", "LOE C"]
-    for b, level in zip(badges, (GRADE["aha2011-class-I"], GRADE["aha2011-loe-C"])):
+    for b, level in zip(badges, (GRADE["aha2011-class-I"], GRADE["aha2011-loe-C"]), strict=True):
         assert b["visible"] and b["w"] > 20 and b["h"] > 10, b
         assert b["title"] == norm(graph.value(level, DVT.meaning))
         assert norm(graph.value(level, DVT.meaning)) in norm(text)  # the meaning is visible too

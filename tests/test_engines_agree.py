@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project_paths import EXAMPLES as EXAMPLE_DIR
 from rdflib import Graph
 
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.fast.reference import WarmHermit
 from dvtkg.reason import Classification, _subjects, reasoner_case_graph
-from project_paths import EXAMPLES as EXAMPLE_DIR
 
 # every example through the reference engine (HermiT + the SPARQL guidance)
 pytestmark = [pytest.mark.reasoner, pytest.mark.slow]

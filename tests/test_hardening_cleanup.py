@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.reason import STALE_AFTER_SECONDS, sweep_stale_temp
 
-from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from project_paths import ROOT
+
 CASES = ROOT / "examples" / "cases"
 
 

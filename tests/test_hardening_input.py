@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -21,7 +22,6 @@ from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
 
-from project_paths import ROOT
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 PREFIXES = """@prefix dvt: <https://w3id.org/dvtkg/ontology#> .
 @prefix dvtv: <https://w3id.org/dvtkg/value/> .

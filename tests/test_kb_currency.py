@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
@@ -14,7 +15,6 @@ from dvtkg.kb import currency
 from dvtkg.qc import run_query
 from dvtkg.queryfiles import load_query
 
-from project_paths import ROOT
 QC = ROOT / "queries" / "qc"
 CHAIN = load_query(QC / "qc-replacement-chain.rq")
 QUESTION = load_query(QC / "qc-current-superseded-question.rq")

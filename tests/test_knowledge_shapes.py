@@ -16,12 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from dvtkg.validate import ResultEntry, validate_graph
 
-from project_paths import ROOT
 SHAPES_FILE = ROOT / "shapes" / "knowledge.ttl"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "shapes" / "knowledge"
 VALID = sorted((FIXTURE_DIR / "valid").glob("*.ttl"))
@@ -134,7 +134,8 @@ def test_malformed_expect_line_is_an_error(tmp_path: Path) -> None:
                    "<https://example.org/x> <https://example.org/p> 1 .\n", encoding="utf-8")
     with pytest.raises(ValueError, match="expect line"):
         parse_expectations(bad)
-    bad.write_text("# expect: <https://example.org/x> - MinCount\n<https://example.org/x> <https://example.org/p> 1 .\n",
+    bad.write_text("# expect: <https://example.org/x> - MinCount\n"
+                   "<https://example.org/x> <https://example.org/p> 1 .\n",
                    encoding="utf-8")
     with pytest.raises(ValueError, match="constraint component"):
         parse_expectations(bad)
