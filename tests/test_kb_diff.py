@@ -129,6 +129,7 @@ def test_nothing_else_changed(result) -> None:
     assert sorted(s.id for s in result.changed) == ["AHA11-T4", "ASH20-R4", "CHEST21-13", "CHEST21-15", "SIR20-F4"]
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_statement_text_and_owl_deprecated(tmp_path: Path, edited) -> None:
     old, _ = edited
     new = tmp_path / "new"
@@ -155,6 +156,7 @@ def test_same_knowledge_no_difference_and_merged_ttl_file(tmp_path: Path, edited
     assert d.empty and not d.deprecated
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_git_revisions(tmp_path: Path, edited) -> None:
     old, new = edited
     repo = tmp_path / "repo"

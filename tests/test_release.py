@@ -14,6 +14,9 @@ from rdflib.namespace import OWL
 from dvtkg.kb import release
 from dvtkg.kb.build import merge_sources
 
+# a release on a copy of the project: copies, git and a knowledge build (seconds each)
+pytestmark = [pytest.mark.slow]
+
 MAIN = URIRef("https://w3id.org/dvtkg/ontology")
 
 
