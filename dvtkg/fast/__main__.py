@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from dvtkg import logs
 from dvtkg.fast.classify import compiled_path, load_or_compile
 from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.guidance.knowledge import KnowledgeBase
+
+log = logs.get(__name__)
 
 
 def main() -> int:
@@ -14,7 +17,7 @@ def main() -> int:
     try:
         compiled = load_or_compile(kb.owl_path)
     except UnsupportedAxiom as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     print(f"fast classifier: {len(compiled.definitions)} defined classes, TBox {compiled.tbox_hash[:16]} "
           f"-> {compiled_path(kb.owl_path)}")
@@ -22,4 +25,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with logs.configured():
+        sys.exit(main())
