@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from tqdm import tqdm
-
 from dvtkg import logs
 
 T = TypeVar("T")
@@ -36,6 +34,8 @@ def bar(items: Iterable[T], desc: str, total: int | None = None, unit: str = "it
     if not enabled():
         yield from items
         return
+    from tqdm import tqdm  # only when a bar is drawn: the command line starts without it
+
     with tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True) as shown:
         yield from shown
 
@@ -46,6 +46,8 @@ def activity(desc: str, tick: float = 0.5) -> Iterator[None]:
     if not enabled():
         yield
         return
+    from tqdm import tqdm
+
     stop = threading.Event()
     with tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False) as shown:
 
