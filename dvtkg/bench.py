@@ -44,6 +44,7 @@ def _assess_chunk(cases: list[object]) -> list[dict[str, float]]:
     return [dict(assessor.assess(c).engine["stageSeconds"]) for c in cases]
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.bench", description=__doc__)
     parser.add_argument("--cases", type=int, default=200, help="number of generated cases (default 200)")
@@ -79,5 +80,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    with logs.configured():
-        sys.exit(main())
+    sys.exit(main())

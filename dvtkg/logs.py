@@ -16,12 +16,17 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 LOGGER = "dvtkg"
 FORMATS = ("text", "json")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def get(name: str) -> logging.Logger:
@@ -102,6 +107,18 @@ def configured(verbose: int = 0, quiet: int = 0, fmt: str = "text") -> Iterator[
         logger.setLevel(saved[0])
         logger.handlers = saved[1]
         logger.propagate = saved[2]
+
+
+def script_main(func: Callable[P, R]) -> Callable[P, R]:
+    """For the ``main()`` of a ``python -m dvtkg....`` script: diagnostics on stderr in the text
+    format while it runs, whether it is started from the shell or called from Python."""
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with configured():
+            return func(*args, **kwargs)
+
+    return run
 
 
 def quiet() -> bool:

@@ -12,6 +12,7 @@ from dvtkg.guidance.knowledge import KnowledgeBase
 log = logs.get(__name__)
 
 
+@logs.script_main
 def main() -> int:
     kb = KnowledgeBase.load()
     try:
@@ -25,5 +26,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    with logs.configured():
-        sys.exit(main())
+    sys.exit(main())

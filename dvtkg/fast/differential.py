@@ -760,6 +760,7 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     return report
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dvtkg.fast.differential",
                                  description="compare the fast classifier with HermiT on generated cases")
@@ -789,5 +790,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    with logs.configured():
-        sys.exit(main())
+    sys.exit(main())

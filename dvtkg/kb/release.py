@@ -167,6 +167,7 @@ def apply(p: ReleasePlan, tag: bool = False) -> None:
         _git(p.root, "tag", "-a", tag_name, "-m", f"dvtkg knowledge base {p.version}\n\n{p.notes}".rstrip())
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.kb.release",
                                      description="Stamp a release: VERSION, ontology/dvt.ttl, CHANGELOG.md.")
@@ -200,5 +201,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    with logs.configured():
-        sys.exit(main())
+    sys.exit(main())

@@ -167,6 +167,7 @@ class OxigraphServer:
         self.stop()
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.sparql.server",
                                      description="Start an Oxigraph SPARQL server on 127.0.0.1 with the knowledge base "
@@ -243,5 +244,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    with logs.configured():
-        sys.exit(main())
+    sys.exit(main())
