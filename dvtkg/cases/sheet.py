@@ -1,4 +1,4 @@
-"""Map a case sheet (the JSON contract of case-facts.md) to a case graph.
+"""Map a case sheet (the JSON contract of docs/case-format.md) to a case graph.
 
 Unknown (a key omitted or null) adds no triple at all, so it can never be read as
 false. Values are written with the literal type their JSON form has; the case shapes
