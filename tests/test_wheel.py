@@ -1,0 +1,98 @@
+"""The wheel: built from this clone, installed into a fresh venv outside it, dvtkg works from there.
+
+A user who runs ``pip install dvtkg-*.whl`` has no clone: the ontology, shapes, queries and
+the prebuilt knowledge must come from the package data (dvtkg/_data, read through
+importlib.resources), and nothing may be written into the installed package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+def _newer_python() -> str | None:
+    """The newest Python above 3.11 on this machine: $DVTKG_NEWER_PYTHON, PATH, or pyenv's versions."""
+    candidates = [os.environ.get("DVTKG_NEWER_PYTHON", ""), shutil.which("python3.13") or "",
+                  shutil.which("python3.12") or ""]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += [str(p / "bin" / "python3") for p in sorted(pyenv.glob("3.1[2-9]*"), reverse=True)]
+    probe = "import sys, venv, ensurepip; sys.exit(sys.version_info[:2] <= (3, 11))"
+    for exe in candidates:
+        if exe and Path(exe).exists() and subprocess.run([exe, "-c", probe], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def wheel(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/dvtkg-*.whl built from this clone (it needs `make build` done: the knowledge is prebuilt)."""
+    if not (project_root / "build" / "dvtkg.ttl").exists():
+        pytest.fail("no knowledge build in build/: run `make build` first")
+    out = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(project_root)],
+         cwd=project_root, env=dict(os.environ))
+    wheels = sorted(out.glob("dvtkg-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.mark.parametrize("python", ["3.11", "newer"])
+def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, project_root: Path,
+                                               examples_dir: Path, tmp_path: Path) -> None:
+    interpreter = sys.executable if python == "3.11" else _newer_python()
+    if interpreter is None:
+        pytest.skip("no Python newer than 3.11 is installed here")
+    env_dir = tmp_path / "venv"
+    if python == "3.11":
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+    else:
+        _run([interpreter, "-m", "venv", str(env_dir)], cwd=tmp_path, env=dict(os.environ))
+    py, dvtkg = env_dir / "bin" / "python", env_dir / "bin" / "dvtkg"
+    env = {k: v for k, v in os.environ.items() if k not in ("DVTKG_HOME", "PYTHONPATH", "VIRTUAL_ENV")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    # the exact versions this project is tested with, as constraints (the wheel itself declares ranges)
+    _run([str(py), "-m", "pip", "install", "--quiet", "-c", str(project_root / "requirements.lock"), str(wheel)],
+         cwd=tmp_path, env=env)
+    work = tmp_path / "elsewhere"   # no clone above it: the package data must be used
+    work.mkdir()
+    site = _run([str(py), "-c", "import dvtkg.paths as p; print(p.project_root()); print(p.is_installed())"],
+                cwd=work, env=env).stdout.split()
+    assert site[1] == "True" and "site-packages" in site[0] and site[0].endswith("_data"), site
+    installed = Path(site[0])
+    before = sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*"))
+    assert "build/dvtkg.ttl" in before and "build/dvtkg.owl" in before
+    assert "shapes/case.ttl" in before and "ontology/context/case.jsonld" in before
+    assert any(name.startswith("build/kb-") and "-fast-" in name for name in before)
+    assert (installed.parent / "py.typed").exists()
+
+    stats = _run([str(dvtkg), "kb", "stats"], cwd=work, env=env).stdout
+    assert "by direction:" in stats
+
+    seed = shutil.copy(examples_dir / "seed-massive-bilateral-dvt.json", work / "seed.json")
+    out = json.loads(_run([str(dvtkg), "assess", str(seed), "--format", "json"], cwd=work, env=env).stdout)
+    assert out["case"] == "seed-massive-bilateral-dvt"
+    # phlegmasia cerulea dolens of the left leg (cyanosis, diminished pulses, iliofemoral thrombus) is
+    # limb-threatening DVT: the safety alert comes first (decision rules on limb threat)
+    assert [a["id"] for a in out["alerts"]] == ["limb-threatening-dvt"]
+    assert out["dataConflicts"] == []
+
+    listed = _run([str(dvtkg), "query", "--list"], cwd=work, env=env).stdout
+    assert "cq-" in listed
+
+    after = sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*"))
+    assert after == before, "dvtkg wrote into the installed package's data"
