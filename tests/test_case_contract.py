@@ -60,7 +60,8 @@ def test_a_stale_file_is_detected(project_root: Path, tmp_path: Path) -> None:
         (tmp_path / rel).write_text(text, encoding="utf-8")
     assert stale(tmp_path) == []
     case = tmp_path / "ontology/modules/case.ttl"
-    case.write_text(case.read_text().replace("dvt:minValue 0 ; dvt:maxValue 120 ;", "dvt:minValue 0 ; dvt:maxValue 125 ;", 1))
+    text = case.read_text()
+    case.write_text(text.replace("dvt:minValue 0 ; dvt:maxValue 120 ;", "dvt:minValue 0 ; dvt:maxValue 125 ;", 1))
     assert {str(p) for p in stale(tmp_path)} == {"shapes/case.ttl", "schemas/case-sheet.schema.json",
                                                  "docs/case-format.md", "dvtkg/cases/contract.py"}
 

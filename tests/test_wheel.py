@@ -16,6 +16,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,8 @@ def _newer_python() -> str | None:
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, (f"{' '.join(cmd)} exited {proc.returncode}:\n"
+                                  f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return proc
 
 
@@ -77,6 +79,7 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     before = sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*"))
     assert "build/dvtkg.ttl" in before and "build/dvtkg.owl" in before
     assert "shapes/case.ttl" in before and "ontology/context/case.jsonld" in before
+    assert "schemas/case-sheet.schema.json" in before and "schemas/assessment.schema.json" in before
     assert any(name.startswith("build/kb-") and "-fast-" in name for name in before)
     assert (installed.parent / "py.typed").exists()
 
@@ -90,6 +93,8 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     # limb-threatening DVT: the safety alert comes first (decision rules on limb threat)
     assert [a["id"] for a in out["alerts"]] == ["limb-threatening-dvt"]
     assert out["dataConflicts"] == []
+    schema = json.loads((project_root / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(out)) == []
 
     listed = _run([str(dvtkg), "query", "--list"], cwd=work, env=env).stdout
     assert "cq-" in listed

@@ -122,7 +122,7 @@ def _max_cardinality(g: Graph, prop: URIRef, domain: URIRef | None) -> int | Non
         if domain is not None and (domain, RDFS.subClassOf, restriction) in g:
             n = g.value(restriction, OWL.maxCardinality)
             if n is not None:
-                return int(n)
+                return int(str(n))
     return None
 
 
@@ -144,7 +144,7 @@ def _enumerated_range(g: Graph, rng: URIRef | None) -> tuple[tuple[URIRef, str],
     for ind, name in g.subject_objects(DVT.caseValue):
         if isinstance(ind, URIRef) and set(g.objects(ind, RDF.type)) & subclasses:
             order = g.value(ind, DVT.anatomicalOrder)
-            found.append((int(order) if order is not None else 10**6, str(name), ind))
+            found.append((int(str(order)) if order is not None else 10**6, str(name), ind))
     return tuple((ind, name) for _, name, ind in sorted(found))
 
 
@@ -171,7 +171,7 @@ def read_table(root: Path | None = None) -> ContractTable:
     g = Graph(store=store)
     for module in (CASE_MODULE, ANATOMY_MODULE):
         g.parse(onto / module, format="turtle")
-    first = {}
+    first: dict[Any, int] = {}
     for (s, _p, _o), i in store.order.items():
         first.setdefault(s, i)
 
@@ -187,9 +187,10 @@ def read_table(root: Path | None = None) -> ContractTable:
         inverse = g.value(prop, OWL.inverseOf)
         if domain is None and inverse is not None:
             domain = g.value(inverse, RDFS.range)
-        level = LEVELS.get(domain)  # type: ignore[arg-type]
+        level = LEVELS.get(domain) if isinstance(domain, URIRef) else None
         if level is None:
-            raise ContractError(f"{CASE_MODULE}: {prop} has no rdfs:domain among dvt:Patient, dvt:Limb, dvt:CodedDiagnosis")
+            raise ContractError(f"{CASE_MODULE}: {prop} has no rdfs:domain among "
+                                "dvt:Patient, dvt:Limb, dvt:CodedDiagnosis")
         if not keys:  # a skeleton property the sheet states by its layout (limbOf, laterality)
             keys = _layout_keys(g, prop, domain, inverse)
         rng = g.value(prop, RDFS.range)
