@@ -55,9 +55,9 @@ def test_a_stale_file_is_detected(project_root: Path, tmp_path: Path) -> None:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         if (project_root / rel).exists():
             shutil.copy(project_root / rel, tmp_path / rel)
-    for rel, text in outputs(project_root).items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text, encoding="utf-8")
+    for generated, text in outputs(project_root).items():
+        (tmp_path / generated).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / generated).write_text(text, encoding="utf-8")
     assert stale(tmp_path) == []
     case = tmp_path / "ontology/modules/case.ttl"
     text = case.read_text()

@@ -54,7 +54,7 @@ class _OrderedMemory(Memory):
         super().__init__()
         self.order: dict[tuple[Any, Any, Any], int] = {}
 
-    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:  # type: ignore[override]
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
         self.order.setdefault(triple, len(self.order))
         super().add(triple, context, quoted)
 
@@ -158,7 +158,7 @@ def _layout_keys(g: Graph, prop: URIRef, domain: Any, inverse: Any) -> tuple[str
     if inverse is not None:
         return tuple(sorted(str(k) for k in g.objects(inverse, DVT.caseKey)))
     parents = sorted(str(k) for p in g.subjects(RDFS.range, domain) for k in g.objects(p, DVT.caseKey))
-    names = [name for _, name in _enumerated_range(g, g.value(prop, RDFS.range))]  # type: ignore[arg-type]
+    names = [name for _, name in _enumerated_range(g, g.value(prop, RDFS.range))]
     if not parents or not names:
         raise ContractError(f"{CASE_MODULE}: {prop} has dvt:caseRule but no dvt:caseKey, inverse or enumerated range")
     return (f"{parents[0]} ({' / '.join(names)})",)
@@ -204,10 +204,10 @@ def read_table(root: Path | None = None) -> ContractTable:
             prop=prop, keys=keys, level=level, kind=kind, range=rng if isinstance(rng, URIRef) else None,
             label=_str(g, prop, RDFS.label), definition=_str(g, prop, SKOS.definition),
             question=_str(g, prop, DVT.questionText), allowed=tuple(v for _, v in allowed_triples),
-            minimum=g.value(prop, DVT.minValue), maximum=g.value(prop, DVT.maxValue),  # type: ignore[arg-type]
+            minimum=g.value(prop, DVT.minValue), maximum=g.value(prop, DVT.maxValue),
             unit=_str(g, prop, DVT.unit), rule=_str(g, prop, DVT.caseRule),
             required=g.value(prop, DVT.requiredInCase) == Literal(True),
-            max_count=_max_cardinality(g, prop, domain),  # type: ignore[arg-type]
+            max_count=_max_cardinality(g, prop, domain),
             one_of=_enumerated_range(g, rng) if isinstance(rng, URIRef) and not str(rng).startswith(str(XSD)) else (),
             is_flag=is_flag,
         )
