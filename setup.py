@@ -71,4 +71,5 @@ class BuildPyWithProjectData(build_py):
             shutil.copy2(path, target / "build" / path.name)
 
 
-setup(cmdclass={"build_py": BuildPyWithProjectData})
+# setuptools' own build tree goes apart from the knowledge build in build/
+setup(cmdclass={"build_py": BuildPyWithProjectData}, options={"build": {"build_base": "build/setuptools"}})

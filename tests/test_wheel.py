@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from dvtkg.kb.build import sources_hash
+
 pytestmark = pytest.mark.slow
 
 def _newer_python() -> str | None:
@@ -42,12 +44,17 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> 
 
 @pytest.fixture(scope="module")
 def wheel(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/dvtkg-*.whl built from this clone (it needs `make build` done: the knowledge is prebuilt)."""
-    if not (project_root / "build" / "dvtkg.ttl").exists():
-        pytest.fail("no knowledge build in build/: run `make build` first")
+    """dist/dvtkg-*.whl built from this clone, with the knowledge build of the current sources (as `make build`)."""
+    env = dict(os.environ)
+    build = project_root / "build"
+    current = build / f"kb-{sources_hash(project_root)}.ttl"
+    merged = build / "dvtkg.ttl"
+    if not (merged.exists() and current.exists() and merged.read_bytes() == current.read_bytes()):
+        _run([sys.executable, "-m", "dvtkg.kb.build"], cwd=project_root, env=env)
+    _run([sys.executable, "-m", "dvtkg.fast"], cwd=project_root, env=env)  # compiles only when missing
     out = tmp_path_factory.mktemp("dist")
     _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(project_root)],
-         cwd=project_root, env=dict(os.environ))
+         cwd=project_root, env=env)
     wheels = sorted(out.glob("dvtkg-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
