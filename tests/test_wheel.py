@@ -106,5 +106,13 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     listed = _run([str(dvtkg), "query", "--list"], cwd=work, env=env).stdout
     assert "cq-" in listed
 
+    # the optional parts name their extra when it is not installed (the bare wheel has neither)
+    bundle = shutil.copy(project_root / "tests/fixtures/fhir/cases/seed-massive-bilateral-dvt.json", work / "b.json")
+    fhir = subprocess.run([str(dvtkg), "assess", str(bundle)], cwd=work, env=env, capture_output=True, text=True)
+    assert fhir.returncode == 2 and "pip install 'dvtkg[fhir]'" in fhir.stderr, fhir.stderr[-2000:]
+    serve = subprocess.run([str(dvtkg), "serve", "--port", "0"], cwd=work, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert serve.returncode != 0 and "pip install 'dvtkg[service]'" in serve.stderr, serve.stderr[-2000:]
+
     after = sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*"))
     assert after == before, "dvtkg wrote into the installed package's data"
