@@ -30,17 +30,24 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.py[cod]", ".*")
 def knowledge_artefacts(build: Path) -> list[Path]:
     """The current knowledge build: dvtkg.ttl, dvtkg.owl and the ``kb-<hash>*`` files of its sources.
 
-    The current hash is the one whose load cache ``kb-<hash>.ttl`` holds the same bytes
-    as ``dvtkg.ttl`` (both are the merged graph of the same sources).
+    Current means newer than every build input (ontology/**/*.ttl, the catalog, VERSION), as
+    make judges it; ``kb-<hash>.ttl`` is the load cache of the current sources (the build keeps
+    only that one), and the other artefacts of that hash go along (reasoner input, fast engine).
     """
+    inputs = [*(HERE / "ontology").rglob("*.ttl"), HERE / "ontology" / "catalog-v001.xml", HERE / "VERSION"]
+    newest_input = max(p.stat().st_mtime for p in inputs if p.exists())
+
+    def current(path: Path) -> bool:
+        return path.is_file() and path.stat().st_mtime >= newest_input
+
     merged, owl = build / "dvtkg.ttl", build / "dvtkg.owl"
-    if not merged.is_file() or not owl.is_file():
-        raise SystemExit(f"error: {build} has no knowledge build (dvtkg.ttl, dvtkg.owl): run `make build` first")
-    content = merged.read_bytes()
-    current = [p for p in sorted(build.glob("kb-*.ttl")) if p.read_bytes() == content]
-    if not current:
-        raise SystemExit(f"error: {build}/kb-<hash>.ttl matching dvtkg.ttl is missing (stale build?): run `make build`")
-    prefix = current[0].stem  # kb-<hash>
+    if not (current(merged) and current(owl)):
+        raise SystemExit(f"error: {build}/dvtkg.ttl and dvtkg.owl are missing or older than the ontology: "
+                         "run `make build` first")
+    caches = sorted((p for p in build.glob("kb-*.ttl") if current(p)), key=lambda p: p.stat().st_mtime)
+    if not caches:
+        raise SystemExit(f"error: {build} has no load cache kb-<hash>.ttl of the current sources: run `make build`")
+    prefix = caches[-1].stem  # kb-<hash>
     artefacts = [p for p in sorted(build.iterdir()) if p.is_file() and p.name.startswith(prefix)
                  and not p.name.endswith(".tmp")]
     if not any("-fast-" in p.name for p in artefacts):
