@@ -1306,7 +1306,7 @@ def build_site(out: Path | None = None, root: Path | None = None, use_reasoner: 
     from dvtkg.guidance.knowledge import KnowledgeBase
 
     root = (root or paths.project_root()).resolve()
-    out = Path(out) if out is not None else paths.build_dir(root) / "docs"
+    out = Path(out) if out is not None else paths.output_dir(root) / "docs"
     check_output_dir(out)
     kb = KnowledgeBase.load(root)
     conflicts = load_conflicts(kb, use_reasoner=use_reasoner)

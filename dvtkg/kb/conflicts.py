@@ -249,7 +249,7 @@ def unsatisfiable_pairs(tbox_owl: Path, ontology_xml: bytes, java_memory_mb: int
 
 
 def _cache_file(kb, digest: str) -> Path:
-    return paths.build_dir(kb.root) / f"{CACHE_PREFIX}{digest}.json"
+    return paths.cache_dir(kb.root) / f"{CACHE_PREFIX}{digest}.json"
 
 
 def _digest(kb, pairs: list[tuple[URIRef, URIRef]]) -> str:

@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
                   "is another server running there? Nothing was written.")
         return 2
-    location = args.location or paths.build_dir() / "oxigraph"
+    location = args.location or paths.cache_dir() / "oxigraph"
     server = OxigraphServer(location=location, port=0, union_default_graph=True)
     try:
         server.start()
