@@ -30,7 +30,6 @@ def test_table_and_handwritten_criteria_do_not_overlap(project_root: Path) -> No
 
 
 def _render(tmp_path: Path, row: str) -> rdflib.Graph:
-    (tmp_path / "t.tsv").write_text(HEAD + row + "\n", encoding="utf-8")
     root = tmp_path
     (root / "ontology/templates").mkdir(parents=True)
     (root / templates.TABLE).write_text(HEAD + row + "\n", encoding="utf-8")
@@ -62,11 +61,13 @@ def test_a_threshold_keeps_the_exact_comparison(tmp_path: Path) -> None:
 
 def test_a_union_and_a_limb_level_row(tmp_path: Path) -> None:
     g = _render(tmp_path, "LimbX\tlimb\tx in this limb\tdef\tlimbs.{limb}.veins\trule-missing-limb\t"
-                          "hasThrombusIn some dvt:ProximalVeinSegment or dvt:FooMet\thasThrombusIn only not dvt:ProximalVeinSegment")
+                          "hasThrombusIn some dvt:ProximalVeinSegment or dvt:FooMet\t"
+                          "hasThrombusIn only not dvt:ProximalVeinSegment")
     assert g.value(DVTC.LimbX, DVT.criterionLevel) == rdflib.URIRef("https://w3id.org/dvtkg/value/limb-level")
     assert any(True for _ in g.triples((None, OWL.unionOf, None)))
     assert any(True for _ in g.triples((None, OWL.complementOf, DVT.ProximalVeinSegment)))
-    assert "A limb that meets the criterion 'x in this limb'." in {str(o) for o in g.objects(None, rdflib.SKOS.definition)}
+    definitions = {str(o) for o in g.objects(None, rdflib.SKOS.definition)}
+    assert "A limb that meets the criterion 'x in this limb'." in definitions
 
 
 @pytest.mark.parametrize("row, column", [

@@ -57,7 +57,7 @@ HEADER = """\
 
 <https://w3id.org/dvtkg/ontology/criteria-table> a owl:Ontology ;
     rdfs:label "dvtkg criteria module: the generated criteria" ;
-    dcterms:description "The criteria that follow the criterion pattern, generated from ontology/templates/criteria.tsv." .
+    dcterms:description "The criteria that follow the criterion pattern, generated from the criteria table." .
 """
 
 _CURIE = r"[a-z]+:[A-Za-z][\w-]*"
