@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import OWL, RDF, Literal, Namespace, XSD
+from rdflib import OWL, RDF, XSD, Literal, Namespace
 
 from dvtkg.kb import templates
 from dvtkg.kb.templates import TemplateError, generate, read_table, render_term

@@ -339,11 +339,12 @@ class Site:
         if isinstance(node, BNode):
             return self.expression(ln, node)
         label = self.label(node) if text is None else text
-        page = self.page_of.get(node)  # type: ignore[arg-type]
+        page = self.page_of.get(node)
         if page is not None:
             return ln.a(page, label, title=title or self.curie(node), cls=cls)
         if str(node).startswith(("http://", "https://")) and not self._own_prefix(node):
-            return f'<a class="ext" href="{attr(node)}" title="{attr(node)}">{esc(self.curie(node) if text is None else text)}</a>'
+            shown = self.curie(node) if text is None else text
+            return f'<a class="ext" href="{attr(node)}" title="{attr(node)}">{esc(shown)}</a>'
         return f'<code title="{attr(node)}">{esc(self.curie(node))}</code>'
 
     # ---------------------------------------------------------- OWL class expressions
@@ -500,7 +501,7 @@ class Site:
         return "level"
 
     def coarse_of(self, level: object) -> URIRef | None:
-        return self.g.value(level, DVT.coarseStrength)  # type: ignore[return-value]
+        return self.g.value(level, DVT.coarseStrength)
 
     def schemes(self) -> list[URIRef]:
         graded = [s for s in self.scheme_levels if (s, RDF.type, DVT.GradingSystem) in self.g]
@@ -532,7 +533,8 @@ class Site:
 
         def strength_class(level) -> str:
             coarse = self.coarse_of(level)
-            return {"strong": "strong", "weak": "weak"}.get(self.notation(coarse) if coarse is not None else "", "ungraded")
+            return {"strong": "strong", "weak": "weak"}.get(self.notation(coarse) if coarse is not None else "",
+                                                            "ungraded")
 
         combined = (len(strengths) == 1 and len(certainties) == 1
                     and set(g.objects(strengths[0], SKOS.inScheme)) & COMBINED_SCHEMES
@@ -572,7 +574,7 @@ class Site:
         note = self.notation(node)
         title = self.one(node, SKOS.definition) or self.label(node)
         cls = f"badge {family}-{_safe(note)}"
-        page = self.page_of.get(node)  # type: ignore[arg-type]
+        page = self.page_of.get(node)
         if ln is not None and page is not None:
             return f'<a class="{attr(cls)}" href="{attr(ln.href(page))}" title="{attr(title)}">{esc(note)}</a>'
         return f'<span class="{attr(cls)}" title="{attr(title)}">{esc(note)}</span>'
@@ -656,7 +658,8 @@ class Site:
             facts.append(("DOI", ", ".join(f'<a class="doi" href="{attr(doi_url(d))}">{esc(d)}</a>' for d in dois)))
         pmids = self.all(src, DVT.pmid)
         if pmids:
-            facts.append(("PMID", ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{attr(p)}/">{esc(p)}</a>' for p in pmids)))
+            facts.append(("PMID", ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{attr(p)}/">{esc(p)}</a>'
+                                            for p in pmids)))
         for label_, prop in (("Identifier", DCTERMS.identifier), ("Label version", DVT.labelVersion),
                              ("Identifiers checked", DVT.identifierCheckStatus)):
             vals = _sorted(g.objects(src, prop))
@@ -714,7 +717,8 @@ class Site:
         g = self.g
 
         def back(node, seen) -> list[list[URIRef]]:
-            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node)) if isinstance(p, URIRef) and p not in seen]
+            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node))
+                    if isinstance(p, URIRef) and p not in seen]
             if not prev:
                 return [[node]]
             return [path + [node] for p in prev for path in back(p, seen | {p})]
@@ -977,7 +981,8 @@ class Site:
                 for lab_, p in (("Domain", RDFS.domain), ("Range", RDFS.range), ("Inverse of", OWL.inverseOf)):
                     vals = _sorted(g.objects(term, p))
                     if vals:
-                        hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.expression(ln, v) for v in vals) + "</p>")
+                        hier.append(f"<p><strong>{lab_}:</strong> "
+                                    + ", ".join(self.expression(ln, v) for v in vals) + "</p>")
                 traits = sorted(self.label(t) if self._own_prefix(t) else self.curie(t)
                                 for t in types if t not in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                                             OWL.AnnotationProperty, RDF.Property))
@@ -995,9 +1000,11 @@ class Site:
             schemes = _sorted(g.objects(term, SKOS.inScheme))
             if schemes:
                 hier.append("<p><strong>In scheme:</strong> "
-                            + ", ".join(self.link(ln, s) + " (" + ln.a("grading.html", "side by side", fragment=local_name(s)) + ")"
+                            + ", ".join(self.link(ln, s) + " ("
+                                        + ln.a("grading.html", "side by side", fragment=local_name(s)) + ")"
                                         for s in schemes) + "</p>")
-            for lab_, p in (("Broader", SKOS.broader), ("Narrower", SKOS.narrower), ("Top concepts", SKOS.hasTopConcept)):
+            for lab_, p in (("Broader", SKOS.broader), ("Narrower", SKOS.narrower),
+                            ("Top concepts", SKOS.hasTopConcept)):
                 vals = _sorted(g.objects(term, p))
                 if vals:
                     hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.link(ln, v) for v in vals) + "</p>")
@@ -1042,8 +1049,8 @@ class Site:
 
     # terms index ------------------------------------------------
 
-    KIND_ORDER = ["class", "criterion class", "object property", "datatype property", "annotation property", "property", "criterion",
-                  "decision rule", "grading scheme", "grade level", "trial or study", "evidence statement",
+    KIND_ORDER = ["class", "criterion class", "object property", "datatype property", "annotation property", "property",
+                  "criterion", "decision rule", "grading scheme", "grade level", "trial or study", "evidence statement",
                   "reviewed claim", "individual"]
 
     def terms_page(self) -> str:
