@@ -138,3 +138,16 @@ release: $(STAMP) ## stamp a release: make release VERSION=x.y.z (VERSION, ontol
 	  echo "usage: make release VERSION=x.y.z [TAG=1]" >&2; exit 2; fi
 	$(PY) -m dvtkg.kb.release $(call release_arg,VERSION) $(if $(filter 1 yes true,$(call release_arg,TAG)),--tag,)
 	$(PY) -m dvtkg.kb.build
+
+# `make serve [CDS_PORT=8080] [CDS_ARGS='--workers 2']`: the CDS Hooks 2.0 service and the try-it page on
+# 127.0.0.1 (development mode: JWTs not verified; docs/cds-hooks.md). Ctrl-C stops it.
+CDS_PORT ?= 8080
+CDS_ARGS ?=
+.PHONY: serve bench-service
+serve: build $(STAMP) ## start the CDS Hooks service and the try-it page on http://127.0.0.1:CDS_PORT/
+	$(DVTKG) serve --port $(CDS_PORT) $(CDS_ARGS)
+
+# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order']`
+BENCH_ARGS ?=
+bench-service: build $(STAMP) ## requests/s and p50/p95 latency of the CDS Hooks endpoint under concurrent load
+	$(PY) -m dvtkg.service.bench $(BENCH_ARGS)

@@ -7,6 +7,7 @@ contract raises ``CaseValidationError`` (exit code 1) before any assessment is m
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,11 +84,13 @@ class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference") -> None:
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference",
+                 fhir_at: datetime.date | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
         self.kb = kb or KnowledgeBase.load(root)
         self.max_input_mb = max_input_mb
+        self.fhir_at = fhir_at  # the reference date for FHIR input (ages, days since onset); None = today
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
         self.engine = engine
@@ -125,7 +128,7 @@ class Assessor:
         """Parse and validate a case; raise CaseValidationError listing every violation."""
         timings = timings or Timings()
         start = time.perf_counter()
-        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb)
+        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb, fhir_at=self.fhir_at)
         start = timings.add("parse", start)
         violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
         timings.add("validate", start)
@@ -163,6 +166,9 @@ class Assessor:
         g = loaded.graph
         derived = derive_facts(g)
         outcome = check_data_conflicts(g)
+        if loaded.fhir is not None:  # contradictions between FHIR resources: the fact was left unknown
+            outcome.conflicts[:0] = [DataConflict(c["facts"], f"{c['message']} (FHIR: {', '.join(c['resources'])})")
+                                     for c in loaded.fhir.conflicts]
         closures = vein_closures(g, outcome.unclosed_limbs) + limb_closures(g, outcome.conflicts)
         case_iri = str(case_ns(loaded.case_id))[:-1]
         timings.add("parse", start)
@@ -192,6 +198,8 @@ class Assessor:
             engine={},
             graph=ev.assessment + g + inferred,
         )
+        if loaded.fhir is not None:  # only for FHIR input: what was not read, and where each fact came from
+            assessment.extra = {"unmapped": loaded.fhir.unmapped, "provenance": loaded.fhir.provenance}
         add_notes(self.kb, facts, current, ev.results)
         assessment.limbs_not_examined = limbs_not_examined(facts)
         assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
