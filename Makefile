@@ -55,6 +55,11 @@ build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtk
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build
 
+generate: $(STAMP) ## regenerate the generated ontology files: ontology/modules/criteria-table.ttl from ontology/templates/ (criteria.tsv + criterion.ttl.j2)
+	$(PY) -m dvtkg.kb.templates
+
+.PHONY: generate
+
 validate: $(STAMP) ## SHACL gate: shapes/knowledge.ttl over the merged knowledge (dvtkg kb validate)
 	$(DVTKG) kb validate
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser import Browser, find_chromium
 from starlette.testclient import TestClient
 
-from dvtkg.docs.browser import Browser, find_chromium
 from dvtkg.service.app import create_app
 from dvtkg.service.guidance import Guidance
 from dvtkg.service.settings import Settings
