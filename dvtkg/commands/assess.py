@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         log.error(str(exc), extra={"bare": True})
         return 1
     except FhirInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 1
     except (CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase) as exc:
         log.error(str(exc))
