@@ -16,11 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg import paths
-from dvtkg.assessment.bottomline import bottom_line
-from dvtkg.assessment.explain import explain
+from dvtkg.assessment.assemble import assemble
 from dvtkg.assessment.facts import CaseFacts
-from dvtkg.assessment.notes import add_notes, limbs_not_examined
-from dvtkg.assessment.safety import raise_alerts
 from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
@@ -177,24 +174,11 @@ class Assessor:
         start = timings.add("query", start)
         inferred = result.inferred + ev.dependent_types
         facts = CaseFacts(g, loaded.patient, self.kb.keys, inferred)
-        current, old = explain(self.kb, ev, facts)
-        assessment = Assessment(
-            case=loaded.case_id, source=loaded.source,
-            classifications=self._classifications(inferred, facts),
-            recommendations=sorted(current, key=lambda i: (i.id, i.limb or "")),
-            conflicts=self._conflicts(ev, current),
-            superseded=self._superseded(ev, old),
-            data_conflicts=[c.as_dict() for c in conflicts],
-            derived=[d.as_dict() for d in p.derived],
-            closures=[c.as_dict() for c in result.closures],
-            engine={},
-            graph=ev.assessment + g + inferred,
-        )
-        add_notes(self.kb, facts, current, ev.results)
-        assessment.limbs_not_examined = limbs_not_examined(facts)
-        assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
-        assessment.bottom_line = bottom_line(assessment.recommendations, assessment.conflicts)
-        assessment.questions = self._questions(assessment)
+        subjects = [loaded.patient, *sorted(o for o in g.objects(loaded.patient, DVT.hasLimb) if isinstance(o, URIRef))]
+        types = {subj: set(inferred.objects(subj, RDF.type)) for subj in subjects}
+        assessment = assemble(self.kb, ev, facts, types, case=loaded.case_id, source=loaded.source,
+                              data_conflicts=[c.as_dict() for c in conflicts], derived=[d.as_dict() for d in p.derived],
+                              closures=[c.as_dict() for c in result.closures], graph=ev.assessment + g + inferred)
         timings.add("report", start)
         assessment.engine = {
             "reasoner": ("fast classifier: the reasoner TBox compiled (dvtkg.fast), in-process"
@@ -235,65 +219,6 @@ class Assessor:
         if not result.consistent:
             result = Classification(Graph(), consistent=False, closures=closures)
         return result, DataConflict(involved or ["case"], message)
-
-    def _questions(self, a: Assessment) -> dict[str, str]:
-        """A plain-language question (dvt:questionText) for every key listed as missing anywhere."""
-        keys = {k for r in a.recommendations for k in r.missing}
-        keys |= {q["key"] for r in a.recommendations for q in r.questions if q.get("key")}
-        return {k: self.kb.keys.question(k) for k in sorted(keys)}
-
-    def _classifications(self, inferred: Graph, facts: CaseFacts) -> dict[str, Any]:
-        def met(subject: URIRef | None) -> list[str]:
-            if subject is None:
-                return []
-            labels = []
-            for cls in inferred.objects(subject, RDF.type):
-                name = str(cls).rsplit("#", 1)[-1]
-                if name.endswith("Met") and not name.endswith("NotMet"):
-                    crit = URIRef(f"https://w3id.org/dvtkg/criterion/{name[:-3]}")
-                    info = self.kb.criteria.get(crit)
-                    labels.append(info.label if info else name[:-3])
-            return sorted(labels)
-        return {"patient": met(facts.patient),
-                "limbs": {side: met(facts.limb(side)) for side in facts.sides()}}
-
-    def _conflicts(self, ev, current) -> list[dict[str, Any]]:
-        out = []
-        for c in ev.conflicts:
-            a, b = self.kb.statements[c.a.rec], self.kb.statements[c.b.rec]
-            limb = next((str(r.limb).rsplit("limb-", 1)[-1] for r in (c.a, c.b) if r.limb is not None), None)
-            act = {self._action_label(x) for x in c.actions}
-            if c.kind == "direction":
-                why = (f"{a.id} ({a.source}, {a.strength or 'ungraded'}) is {c.stances[0]} {self._action_label(c.actions[0])}; "
-                       f"{b.id} ({b.source}, {b.strength or 'ungraded'}) is {c.stances[1]} {self._action_label(c.actions[1])}")
-            else:
-                why = (f"both are {c.stances[0]} {' / '.join(sorted(act))}, but {a.id} is {a.coarse or 'ungraded'} "
-                       f"({a.source} {a.strength}) and {b.id} is {b.coarse or 'ungraded'} ({b.source} {b.strength})")
-            statuses = f" [{a.id}: {c.a.status}, {b.id}: {c.b.status}]"
-            out.append({"between": [a.id, b.id], "kind": c.kind, "limb": limb,
-                        "explanation": why + (f" (on the {limb} limb)" if limb else "") + statuses})
-        return sorted(out, key=lambda d: (d["kind"] != "direction", d["limb"] or "", d["between"]))
-
-    def _action_label(self, iri: str) -> str:
-        label = self.kb.graph.value(URIRef(iri), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-        return str(label) if label is not None else iri.rsplit("#", 1)[-1]
-
-    def _superseded(self, ev, old) -> list[dict[str, Any]]:
-        items = {(i.id): i for i in old}
-        out = []
-        for rec, status, replaced, evidence in ev.superseded:
-            info = self.kb.statements[rec]
-            ev_texts = []
-            for e in evidence:
-                text = self.kb.graph.value(e, DVT.resultText)
-                label = self.kb.graph.value(e, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-                ev_texts.append(f"{label or e}: {text}" if text else str(label or e))
-            out.append({"id": info.id, "status": status, "statement": info.statement, "source": info.source,
-                        "strength": info.strength, "certainty": info.certainty, "check": info.check,
-                        "replacedBy": sorted(self.kb.statements[r].id if r in self.kb.statements else str(r) for r in replaced),
-                        "evidence": ev_texts,
-                        "because": items[info.id].because if info.id in items else []})
-        return sorted(out, key=lambda d: d["id"])
 
 
 def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None) -> Assessment:

@@ -262,6 +262,39 @@ class KnowledgeBase:
             self.index.add((node, DVT.candidateFirst, a))
             self.index.add((node, DVT.candidateSecond, b))
 
+    # What the JSON assembly reads of the knowledge beyond the tables above: the lean path's
+    # compiled artefact (dvtkg.lean.artefact) answers the same questions from precomputed tables.
+
+    def iri(self, text: str) -> URIRef:
+        """An IRI of this knowledge base's kind (rdflib URIRef here, str on the lean path)."""
+        return URIRef(text)
+
+    def met_when_applies(self, crit: URIRef) -> list[URIRef]:
+        """The statements a guidance-dependent criterion is met by (dvt:metWhenApplies)."""
+        return list(self.graph.objects(crit, DVT.metWhenApplies))
+
+    def defers_comparator(self, rec: URIRef) -> bool:
+        """Whether a statement defers its comparator (decision rule 18)."""
+        return self.graph.value(rec, DVT.defersComparator) == Literal(True)
+
+    def comparator_actions(self, rec: URIRef) -> list[URIRef]:
+        return list(self.graph.objects(rec, DVT.comparatorAction))
+
+    def label(self, iri: URIRef) -> str | None:
+        value = self.graph.value(iri, RDFS.label)
+        return None if value is None else str(value)
+
+    def reached_actions(self, action: URIRef) -> set[URIRef]:
+        """The action, every class above it, and what each is the duration of (dvt:durationOf)."""
+        return {x for b in self.graph.transitive_objects(action, RDFS.subClassOf)
+                for x in (b, *self.graph.objects(b, DVT.durationOf))}
+
+    def evidence_text(self, evidence: URIRef) -> str:
+        """A superseding piece of evidence as the JSON shows it: 'label: result text'."""
+        text = self.graph.value(evidence, DVT.resultText)
+        label = self.graph.value(evidence, RDFS.label)
+        return f"{label or evidence}: {text}" if text else str(label or evidence)
+
     def statement_by_id(self, statement_id: str) -> StatementInfo | None:
         for info in self.statements.values():
             if info.id == statement_id:
