@@ -185,6 +185,7 @@ class Assessor:
                          if self.fast is not None else "HermiT (owlready2 0.51), a fresh World per reasoning call"),
             "engine": self.engine,
             "tboxHash": self._tbox_hash(),
+            "knowledgeHash": self.kb.knowledge_hash,
             "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)" if self.compiled is not None
                        else "guidance queries on an in-memory pyoxigraph store"),
             "knowledgeVersion": self.kb.version,

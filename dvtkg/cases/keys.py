@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from typing import TYPE_CHECKING, Any
 
-from dvtkg.cases.vocab import DVT
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+URIRef = Any  # an IRI: rdflib's URIRef when read from the ontology, a str on the lean path
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,15 @@ LIMB_PREFIX = "limbs.{limb}."
 _STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
 
 
-_CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
-
-
 def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
     """The case vocabulary: every non-derived ``dvt:caseKey`` property, laterality and limbOf,
     each with the case class it describes (its ``rdfs:domain``)."""
+    from rdflib import URIRef
+    from rdflib.namespace import RDFS
+
+    from dvtkg.cases.vocab import DVT
+
+    _CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
     props: dict[URIRef, URIRef] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
     for prop in set(tbox.subjects(DVT.caseKey, None)):
         if str(tbox.value(prop, DVT.valueKind) or "") == "derived" or not isinstance(prop, URIRef):
@@ -88,6 +93,11 @@ def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
 
 def load_key_table(tbox: Graph) -> KeyTable:
     """Build the key table from the ``dvt:caseKey`` annotations of the TBox."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from dvtkg.cases.vocab import DVT
+
     table = KeyTable(case_props=case_properties(tbox),
                      knowledge_terms=frozenset(s for s in tbox.subjects() if isinstance(s, URIRef)))
     flags: dict[str, URIRef] = {}

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
+from typing import TYPE_CHECKING, Any
 
-from dvtkg.queryfiles import QueryFile
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from dvtkg.queryfiles import QueryFile
+
+URIRef = Any  # an IRI: rdflib's URIRef on the rdflib path, a str on the lean path
 
 
 @dataclass(frozen=True)
