@@ -35,6 +35,15 @@ def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | N
     per leg), and for a met criterion only the first fact that holds something (a criterion is
     met by what is present, not by the stated negatives).
     """
+    memo = facts.__dict__.setdefault("_facts_text_memo", {})  # the facts do not change while a case is explained
+    key = (crit, side, veins, met)
+    if key not in memo:
+        memo[key] = _facts_text_uncached(kb, facts, crit, side, veins, met)
+    return memo[key]
+
+
+def _facts_text_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
+                         met: bool) -> str:
     info = kb.criteria.get(crit)
     if info is None:
         return ""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg import paths
@@ -28,12 +28,15 @@ from dvtkg.cases.vocab import DVT, case_ns
 from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.lean.assess import LeanAssessor, is_sheet
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.classify import classify as fast_classify
 from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
+#: the engine Assessor() and `dvtkg assess` use unless told otherwise
+DEFAULT_ENGINE = "reference"
 STAGES = ("parse", "validate", "reason", "query", "report")
 FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
                "provoking", "course", "setting", "medications", "limbs.left", "limbs.right")
@@ -78,20 +81,40 @@ class _Prepared:
 class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
+    #: attributes of the rdflib path, set up on first use when the lean path serves the case sheets
+    _RDF_ATTRIBUTES = frozenset({"kb", "case_shapes", "fast", "compiled"})
+
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference") -> None:
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = DEFAULT_ENGINE, lean: bool = True) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
-        self.kb = kb or KnowledgeBase.load(root)
         self.max_input_mb = max_input_mb
+        self.engine = engine
+        self._root = kb.root if kb is not None else root
+        self._reference_hash: str | None = None  # computed once, on the first report
+        # "fast" reads case sheets on the lean path (dvtkg.lean: no rdflib graph, the compiled knowledge
+        # artefact); case graphs, --format ttl and lean=False take the rdflib path below
+        self.lean = LeanAssessor(self._root, max_input_mb=max_input_mb) if engine == "fast" and lean else None
+        if kb is not None or self.lean is None:
+            self._init_rdf(kb)
+
+    def _init_rdf(self, kb: KnowledgeBase | None = None) -> None:
+        """Load what the rdflib path needs: the knowledge graph, the case shapes, the engine's classifier."""
+        self.kb = kb or KnowledgeBase.load(self._root)
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
-        self.engine = engine
         # "fast": the TBox compiled once (build/, dvtkg.fast) classifies in-process instead of HermiT
-        self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if engine == "fast" else None
-        self._reference_hash: str | None = None  # computed once, on the first report
+        self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if self.engine == "fast" else None
         # "fast": the guidance rules compiled to tables (dvtkg.guidance.compiled) instead of the SPARQL store
-        self.compiled = CompiledGuidance.from_index(self.kb.index, self.kb.candidates) if engine == "fast" else None
+        self.compiled = (CompiledGuidance.from_index(self.kb.index, self.kb.candidates) if self.engine == "fast"
+                         else None)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for attributes not set yet: the rdflib path's, loaded on first use
+        if name in Assessor._RDF_ATTRIBUTES and "engine" in self.__dict__:
+            self._init_rdf()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def _tbox_hash(self) -> str | None:
         """The hash of the reasoner TBox (its compiled form); None if the fast compiler refuses it."""
@@ -130,6 +153,8 @@ class Assessor:
 
     def assess(self, case: str | Path | dict[str, Any] | Graph) -> Assessment:
         """Assess one case: every current statement's status, explained."""
+        if self.lean is not None and is_sheet(case):
+            return self.lean.assess(case)
         prepared = self._prepare(case)
         start = time.perf_counter()
         result = self._classify(prepared.graph, prepared.closures, prepared.case_iri)
@@ -222,6 +247,7 @@ class Assessor:
         return result, DataConflict(involved or ["case"], message)
 
 
-def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None) -> Assessment:
+def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None,
+           engine: str = DEFAULT_ENGINE) -> Assessment:
     """Assess one case (path, '-', case-sheet dict or case graph). Loads the knowledge base if not given."""
-    return Assessor(kb).assess(case)
+    return Assessor(kb, engine=engine).assess(case)

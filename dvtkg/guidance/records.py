@@ -8,6 +8,7 @@ paths, plain ``str`` on the lean path).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 MAX_PASSES = 4
@@ -84,6 +85,7 @@ class Evaluation:
     dependent_types: Any
 
 
+@lru_cache(maxsize=8192)
 def _local(iri: Any) -> str:
     s = str(iri)
     return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]

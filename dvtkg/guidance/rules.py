@@ -196,9 +196,13 @@ def _dependent_states(table: CompiledGuidance, types: dict[Any, frozenset[Any]],
                       patient: Any, limbs: list[Any]) -> dict[tuple[Any, Any], str]:
     """queries/guidance/dependent-criteria.rq: met when a statement it depends on applies to the subject."""
     out: dict[tuple[Any, Any], str] = {}
+    by_rec: dict[Any, list[ResultRecord]] = {}
+    for r in results:
+        by_rec.setdefault(r.rec, []).append(r)
     for d in table.dependent:
         for subject in (limbs if d.limb_level else [patient]):
-            rel = [r for r in results if r.rec in d.depends_on and (r.limb is None or r.limb == subject)]
+            rel = [r for dep in sorted(d.depends_on, key=str) for r in by_rec.get(dep, ())
+                   if r.limb is None or r.limb == subject]
             applies = any(r.status == "applies" or (d.by_population and r.status == "blocked") for r in rel)
             missing_deps = [dep for dep in d.depends_on if not any(r.rec == dep for r in rel)]
             open_ = bool(missing_deps) or any(r.status == "indeterminate" for r in rel)

@@ -43,6 +43,7 @@ class StoreFacts:
     types: dict[str, set[str]]
     _derived: set[tuple[str, str]] | None = field(default=None, repr=False)
     _limbs: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _values: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def in_class(self, cls: str) -> bool:
         return any(cls in ts for ts in self.types.values())
@@ -84,6 +85,11 @@ class StoreFacts:
 
     def value(self, key: str) -> str | None:
         """The stated or derived value of a concrete key, as text; None when unknown."""
+        if key not in self._values:
+            self._values[key] = self._value(key)
+        return self._values[key]
+
+    def _value(self, key: str) -> str | None:
         if key.startswith("limbs."):
             _, side, rest = key.split(".", 2)
             limb = self.limb(side)

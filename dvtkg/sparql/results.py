@@ -22,7 +22,7 @@ from rdflib.term import Node
 
 from dvtkg.sparql import PREFIXES, SparqlError
 
-FORMATS = ("table", "json", "csv")
+from dvtkg.sparql import FORMATS  # noqa: E402,F401 - re-exported (defined without rdflib for the CLI)
 XSD_STRING = str(XSD.string)
 
 
