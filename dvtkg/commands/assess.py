@@ -43,7 +43,7 @@ def _assess(args: argparse.Namespace):  # -> Assessment
         return LeanAssessor(max_input_mb=args.max_input_mb).assess(args.case)
     from dvtkg.assessment.pipeline import Assessor
 
-    return Assessor(max_input_mb=args.max_input_mb, engine=args.engine).assess(args.case)
+    return Assessor(max_input_mb=args.max_input_mb, engine=args.engine, lean=False).assess(args.case)
 
 
 def run(args: argparse.Namespace) -> int:
