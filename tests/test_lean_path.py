@@ -158,3 +158,10 @@ def test_a_missing_or_damaged_artefact_is_never_used(tmp_path: Path) -> None:
     artefact.artefact_path(tmp_path, digest).write_text(json.dumps({"stamp": "0" * 16}))
     with pytest.raises(artefact.StaleArtefact, match="damaged"):
         artefact.load_knowledge(tmp_path, rebuild=False)
+
+
+def test_the_cli_default_engine_is_the_api_default() -> None:
+    from dvtkg.assessment import pipeline
+    from dvtkg.commands import assess
+
+    assert assess.DEFAULT_ENGINE == pipeline.DEFAULT_ENGINE
