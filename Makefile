@@ -21,7 +21,7 @@ KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontolo
               $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
 KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
 
-.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean
+.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean lint typecheck
 
 help: ## list the targets
 	@echo "dvtkg make targets:"
@@ -64,7 +64,13 @@ qc: $(STAMP) ## curation gate: every queries/qc/*.rq must return no rows (dvtkg 
 pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: java build validate qc chromium pytest ## build + validate + qc + pytest (installs chromium first for the browser test)
+lint: $(STAMP) ## ruff over the Python code (rules in pyproject.toml; `$(VENV)/bin/ruff check --fix` sorts imports)
+	$(VENV)/bin/ruff check
+
+typecheck: $(STAMP) ## mypy over dvtkg/ and tests/ (settings in pyproject.toml)
+	$(VENV)/bin/mypy
+
+test: java lint typecheck build validate qc chromium pytest ## lint + typecheck + build + validate + qc + pytest (installs chromium first for the browser test)
 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)

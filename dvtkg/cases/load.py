@@ -127,7 +127,9 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, 
     return _from_graph(g, path, keys)
 
 
-def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable) -> LoadedCase:
+def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable | None) -> LoadedCase:
+    if keys is None:  # a caller's error, not the user's: only case graphs load without the key table
+        raise ValueError("load_case: a case sheet needs the key table (keys=None is for case graphs only)")
     bad = json_violations(sheet)
     if bad:
         raise CaseValidationError(source, bad)

@@ -15,9 +15,10 @@ DEFAULT_ENGINE = "reference"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("assess", help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
-                              description="Assess a patient case against the knowledge base: for every current statement, "
-                                          "applies / blocked / indeterminate / not-applicable, explained.")
+    p = subparsers.add_parser("assess",
+                              help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
+                              description="Assess a patient case against the knowledge base: for every current "
+                                          "statement, applies / blocked / indeterminate / not-applicable, explained.")
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--engine", choices=("reference", "fast"), default=DEFAULT_ENGINE,
