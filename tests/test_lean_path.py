@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from dvtkg.assessment.pipeline import Assessor
-from dvtkg.cases.errors import CaseValidationError
 from dvtkg.casegen import generate_case
+from dvtkg.cases.errors import CaseValidationError
 from dvtkg.fast.classify import load_or_compile
 from dvtkg.fast.differential import Generator
 from dvtkg.guidance.knowledge import KnowledgeBase

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from dvtkg.assessment.pipeline import Assessor
-from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.casegen import generate_case
+from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.lean.assess import STAGES, LeanAssessor
 from dvtkg.lean.shapes import UnsupportedShape, compile_shapes

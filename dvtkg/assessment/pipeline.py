@@ -25,13 +25,13 @@ from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case
 from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
+from dvtkg.fast.classify import FastClassifier, load_or_compile
+from dvtkg.fast.classify import classify as fast_classify
+from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.lean.assess import LeanAssessor, is_sheet
-from dvtkg.fast.classify import FastClassifier, load_or_compile
-from dvtkg.fast.classify import classify as fast_classify
-from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
@@ -56,8 +56,9 @@ def _group_triples(g: Graph, patient: URIRef, keys, group: str) -> list[tuple]:
     """The asserted fact triples of one top-level key group (used to explain an inconsistency)."""
     if group.startswith("limbs."):
         side = group.split(".")[1]
-        limbs = [l for l in g.objects(patient, DVT.hasLimb) if str(g.value(l, DVT.laterality) or "").endswith("/" + side)]
-        return [t for l in limbs for t in g.triples((l, None, None))
+        limbs = [limb for limb in g.objects(patient, DVT.hasLimb)
+                 if str(g.value(limb, DVT.laterality) or "").endswith("/" + side)]
+        return [t for limb in limbs for t in g.triples((limb, None, None))
                 if t[1] not in (RDF.type, DVT.laterality, DVT.limbOf)]
     props = {spec.prop for spec in keys.patient.values() if spec.key == group or spec.key.startswith(group + ".")}
     props |= {spec.flag_prop for spec in keys.patient.values()
@@ -132,7 +133,8 @@ class Assessor:
         if self.compiled is None:
             return evaluate(self.kb, g, inferred, patient, case_base)
         limbs = sorted(o for o in g.objects(patient, DVT.hasLimb) if isinstance(o, URIRef))
-        return evaluate_compiled(self.compiled, types_from_graph(inferred, [patient, *limbs]), patient, limbs, case_base)
+        return evaluate_compiled(self.compiled, types_from_graph(inferred, [patient, *limbs]), patient, limbs,
+                                 case_base)
 
     def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
         if self.fast is not None:
@@ -211,8 +213,8 @@ class Assessor:
             "engine": self.engine,
             "tboxHash": self._tbox_hash(),
             "knowledgeHash": self.kb.knowledge_hash,
-            "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)" if self.compiled is not None
-                       else "guidance queries on an in-memory pyoxigraph store"),
+            "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)"
+                       if self.compiled is not None else "guidance queries on an in-memory pyoxigraph store"),
             "knowledgeVersion": self.kb.version,
             "queries": sorted(q for q in self.kb.queries if q.startswith("guidance-")),
             "reasonerSeconds": round(result.seconds, 3),

@@ -34,7 +34,8 @@ def Literal(value: object) -> Lit:  # noqa: N802 - reads like the rdflib origina
     return Lit.of(value)
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral", "popliteal"}
+PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral",
+            "popliteal"}
 DISTAL = {"anterior-tibial", "posterior-tibial", "peroneal", "gastrocnemius", "soleal"}
 ILIOFEMORAL = {"common-iliac", "external-iliac", "internal-iliac", "common-femoral"}
 # ICD-10-CM I82.4<vein><side>: the vein character and the segments it names.
@@ -106,7 +107,7 @@ def check_store_conflicts(g: FactStore) -> ConflictOutcome:
     """Find the contradictions, remove the contradicted facts from the case's facts and report them."""
     out = ConflictOutcome()
     for patient in g.subjects(RDF_TYPE, DVT.Patient):
-        limbs = {_side(g, l): l for l in g.objects(patient, DVT.hasLimb)}
+        limbs = {_side(g, str(limb)): str(limb) for limb in g.objects(patient, DVT.hasLimb)}
         _check_codes(g, patient, limbs, out)
         _check_sex_pregnancy(g, patient, out)
         _check_bleeding(g, patient, out)
@@ -122,7 +123,7 @@ def _code_text(g: Graph_, node: str) -> tuple[str, str]:
 
 def _check_codes(g: Graph_, patient: str, limbs: dict[str, str], out: ConflictOutcome) -> None:
     for node in g.objects(patient, DVT.hasCodedDiagnosis):
-        system, code = _code_text(g, node)
+        system, code = _code_text(g, str(node))
         if system != ICD10CM:
             continue
         shown = f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
@@ -138,8 +139,9 @@ def _check_codes(g: Graph_, patient: str, limbs: dict[str, str], out: ConflictOu
                 if not seen & segments:
                     facts = [f"codes:{shown}", f"limbs.{side}.veins"]
                     out.conflicts.append(DataConflict(facts, (
-                        f"ICD-10-CM {shown} codes DVT of the {side} {name}, but limbs.{side}.veins lists no such segment "
-                        f"({', '.join(sorted(seen)) or 'no thrombus'}); the {side} thrombus list is treated as incomplete "
+                        f"ICD-10-CM {shown} codes DVT of the {side} {name}, but limbs.{side}.veins lists no such "
+                        f"segment ({', '.join(sorted(seen)) or 'no thrombus'}); the {side} thrombus list is treated "
+                        "as incomplete "
                         "(what imaging saw is kept, its absence of thrombus elsewhere is not concluded).")))
                     if limb is not None:
                         out.unclosed_limbs.add(limb)
@@ -147,7 +149,8 @@ def _check_codes(g: Graph_, patient: str, limbs: dict[str, str], out: ConflictOu
             if g.value(patient, DVT.pePresent) == Literal(False):
                 _drop(g, patient, DVT.pePresent)
                 out.conflicts.append(DataConflict([f"codes:{shown}", "pe.present"], (
-                    f"ICD-10-CM {shown} codes a pulmonary embolism but pe.present is false; pe.present is treated as unknown.")))
+                    f"ICD-10-CM {shown} codes a pulmonary embolism but pe.present is false; "
+                    "pe.present is treated as unknown.")))
         elif code.startswith("O22") or code.startswith("Z33"):
             if g.value(patient, DVT.pregnant) == Literal(False):
                 _drop(g, patient, DVT.pregnant)
@@ -214,5 +217,5 @@ def _check_coded_phlegmasia(g: Graph_, limb: str, side: str, out: ConflictOutcom
     facts += [f"limbs.{side}.signs.cyanosis", f"limbs.{side}.signs.pulses"] if exam_against else []
     facts += [f"limbs.{side}.veins"] if imaging_against else []
     out.conflicts.append(DataConflict(facts, (
-        f"a coded phlegmasia cerulea dolens on the {side} limb contradicts {' and '.join(why)}; the code is not acted on "
-        "and the contradicted findings are treated as unknown.")))
+        f"a coded phlegmasia cerulea dolens on the {side} limb contradicts {' and '.join(why)}; "
+        "the code is not acted on and the contradicted findings are treated as unknown.")))

@@ -130,7 +130,7 @@ def _derive_episode(g: FactStore, patient: str) -> list[DerivedFact]:
     if days is not None:
         method = "decision rule 1: days since the VTE was diagnosed (course.vteDaysAgo)"
     else:
-        limbs = [limb for limb in g.objects(patient, DVT.hasLimb) if g.value(limb, DVT.hasThrombusIn) is not None]
+        limbs = [str(limb) for limb in g.objects(patient, DVT.hasLimb) if g.value(limb, DVT.hasThrombusIn) is not None]
         durations = [_num(g, limb, DVT.symptomDays) for limb in limbs]
         known = [d for d in durations if d is not None]
         if not known:

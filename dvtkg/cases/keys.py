@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-URIRef = Any  # an IRI: rdflib's URIRef when read from the ontology, a str on the lean path
+IRI = Any  # an IRI: rdflib's URIRef when read from the ontology, a str on the lean path
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,14 @@ class KeySpec:
     """One case-sheet key and the property it maps to."""
 
     key: str                 # dotted, with {limb} for limb facts: limbs.{limb}.signs.cyanosis
-    prop: URIRef
+    prop: IRI
     limb_level: bool
     kind: str                # boolean | integer | number | enumeration | days-or-none
     allowed: tuple[str, ...] = ()
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     label: str = ""
-    flag_prop: URIRef | None = None   # for days-or-none: the had<Event> boolean
+    flag_prop: IRI | None = None   # for days-or-none: the had<Event> boolean
     question: str = ""                # dvt:questionText: asked when the key is missing ('this leg' for limb keys)
 
 
@@ -40,14 +39,14 @@ class KeyTable:
 
     patient: dict[str, KeySpec] = field(default_factory=dict)   # "labs.crclMlMin" -> spec
     limb: dict[str, KeySpec] = field(default_factory=dict)      # "signs.cyanosis" -> spec
-    by_prop: dict[URIRef, KeySpec] = field(default_factory=dict)
+    by_prop: dict[IRI, KeySpec] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)     # template key -> dvt:questionText
     #: every property a case graph may use -> the case class it describes (its rdfs:domain)
-    case_props: dict[URIRef, URIRef] = field(default_factory=dict)
+    case_props: dict[IRI, IRI] = field(default_factory=dict)
     #: IRIs the knowledge base describes: never a case individual
-    knowledge_terms: frozenset[URIRef] = frozenset()
+    knowledge_terms: frozenset[IRI] = frozenset()
 
-    def key_for(self, prop: URIRef) -> str | None:
+    def key_for(self, prop: IRI) -> str | None:
         spec = self.by_prop.get(prop)
         return spec.key if spec else None
 
@@ -72,7 +71,7 @@ LIMB_PREFIX = "limbs.{limb}."
 _STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
 
 
-def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
+def case_properties(tbox: Graph) -> dict[IRI, IRI]:
     """The case vocabulary: every non-derived ``dvt:caseKey`` property, laterality and limbOf,
     each with the case class it describes (its ``rdfs:domain``)."""
     from rdflib import URIRef
@@ -81,7 +80,7 @@ def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
     from dvtkg.cases.vocab import DVT
 
     _CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
-    props: dict[URIRef, URIRef] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
+    props: dict[IRI, IRI] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
     for prop in set(tbox.subjects(DVT.caseKey, None)):
         if str(tbox.value(prop, DVT.valueKind) or "") == "derived" or not isinstance(prop, URIRef):
             continue

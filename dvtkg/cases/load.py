@@ -20,10 +20,9 @@ from dvtkg.cases.errors import CaseInputError, CaseValidationError, Violation
 from dvtkg.cases.guard import check_case_graph
 from dvtkg.cases.keys import KeyTable
 from dvtkg.cases.sheet import sheet_to_graph
+from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB, RDF_FORMATS, _limit_text, _parse_json, _read_text  # noqa: E402,F401
 from dvtkg.cases.strictjson import has_control, json_violations, parse_json, plain
 from dvtkg.cases.vocab import DVT
-
-from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB, RDF_FORMATS, _limit_text, _parse_json, _read_text  # noqa: E402,F401
 
 
 @dataclass

@@ -9,9 +9,7 @@ does not know are violations here, since the graph could not carry them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dvtkg.cases.errors import Violation
 from dvtkg.cases.store import DVT, DVTV, RDF_TYPE, SIDES, XSD, FactStore, Lit, case_base, limb_iri, patient_iri

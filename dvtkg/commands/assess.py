@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--engine", choices=("reference", "fast"), default=DEFAULT_ENGINE,
-                   help=f"fast = the TBox and the guidance rules compiled (in-process, milliseconds), reference = "
-                        f"HermiT + the SPARQL guidance queries, the executable specification (default {DEFAULT_ENGINE})")
+                   help=f"fast = the TBox and the guidance rules compiled (in-process, milliseconds), "
+                        f"reference = HermiT + the SPARQL guidance queries, the executable specification "
+                        f"(default {DEFAULT_ENGINE})")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
     p.add_argument("--verbose", action="store_true",
                    help="text output: the full explanation (every criterion and fact, every result) instead of the "
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _assess(args: argparse.Namespace):  # -> Assessment
-    """The lean path for a case sheet on the fast engine (no rdflib, owlready2 or pySHACL imported), else the pipeline."""
+    """The lean path for a case sheet on the fast engine (no rdflib, owlready2 or pySHACL), else the pipeline."""
     from dvtkg.lean.assess import is_sheet
 
     if args.engine == "fast" and args.format != "ttl" and is_sheet(args.case):

@@ -24,16 +24,22 @@ A class expression is kept as nested tuples (lists in JSON):
 
 from __future__ import annotations
 
-
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
+from dvtkg.fast.compiled import (  # noqa: E402,F401
+    COMPILER_VERSION,  # noqa: E402,F401 - re-exported
+    NOTHING,
+    THING,
+    CompiledClassifier,
+    Expr,
+    _canon,
+    _key,
+    _tuple,
+    tbox_hash,
+)
 from dvtkg.fast.values import FACETS, SUPPORTED_DATATYPES, Lit
-
-from dvtkg.fast.compiled import COMPILER_VERSION  # noqa: E402,F401 - re-exported
-from dvtkg.fast.compiled import (NOTHING, THING, CompiledClassifier, Expr, _canon, _key, _tuple,  # noqa: E402,F401
-                                 tbox_hash)
 
 _ANNOTATION_PREDICATES = {RDFS.label, RDFS.comment, RDFS.isDefinedBy, RDFS.seeAlso, OWL.versionInfo,
                           OWL.versionIRI, OWL.priorVersion, OWL.backwardCompatibleWith, OWL.incompatibleWith,

@@ -12,8 +12,6 @@ engines equal on generated type assignments, cases and the examples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 

@@ -14,9 +14,17 @@ from rdflib.namespace import RDF
 
 from dvtkg.cases.vocab import DVT
 from dvtkg.guidance.knowledge import KnowledgeBase
-
-from dvtkg.guidance.records import (MAX_PASSES, ROLE_ORDER, ActionState, ConflictRecord,  # noqa: F401 - re-exported
-                                    CriterionState, Evaluation, OptionRecord, ResultRecord, _local)
+from dvtkg.guidance.records import (  # noqa: F401 - re-exported
+    MAX_PASSES,
+    ROLE_ORDER,
+    ActionState,
+    ConflictRecord,
+    CriterionState,
+    Evaluation,
+    OptionRecord,
+    ResultRecord,
+    _local,
+)
 
 
 def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, case_base: str) -> Evaluation:

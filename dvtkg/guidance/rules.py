@@ -14,8 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvtkg.guidance.records import (MAX_PASSES, ActionState, ConflictRecord, CriterionState, OptionRecord,
-                                    ResultRecord, _local)
+from dvtkg.guidance.records import (
+    MAX_PASSES,
+    ActionState,
+    ConflictRecord,
+    CriterionState,
+    OptionRecord,
+    ResultRecord,
+    _local,
+)
 
 NO_LIMB = "https://w3id.org/dvtkg/ontology#NoLimbDescribed"
 
@@ -53,7 +60,7 @@ class CompiledGuidance:
     criteria: dict[Any, CriterionTable]
     statements: dict[Any, StatementTable]
     dependent: list[DependentTable]
-    candidates: list[tuple[Any, Any, object]]
+    candidates: list[tuple[Any, Any, Any]]  # (a, b, a ConflictCandidate or its lean form Candidate)
     superseded: dict[Any, tuple[list[Any], list[Any]]]
 
     def to_json(self) -> dict[str, Any]:

@@ -4,7 +4,6 @@ the options statements offer, and the safety alerts. Loaded once with the knowle
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

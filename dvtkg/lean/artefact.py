@@ -217,9 +217,9 @@ def _statement(d: dict[str, Any]) -> StatementInfo:
     fields = {k: v for k, v in d.items() if k not in ("groups", "excluded_groups", "links", "actions")}
     info = StatementInfo(**fields)
     info.groups, info.excluded_groups = set(d["groups"]), set(d["excluded_groups"])
-    info.actions = [tuple(a) for a in d["actions"]]  # type: ignore[misc]
+    info.actions = [(a[0], a[1]) for a in d["actions"]]
     for k, v in d["links"].items():
-        info.links[k] = [tuple(x) for x in v]  # type: ignore[misc]
+        info.links[k] = [(x[0], x[1], x[2]) for x in v]
     return info
 
 

@@ -29,7 +29,7 @@ from dvtkg.cases.derive import derive_store
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.sheet import sheet_to_store
 from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB, _parse_json, _read_text
-from dvtkg.cases.store import DVT, RDF_TYPE, FactStore, case_base
+from dvtkg.cases.store import DVT, RDF_TYPE, FactStore, Lit, case_base
 from dvtkg.cases.strictjson import json_violations
 from dvtkg.fast.entail import CaseFacts as Assertions
 from dvtkg.fast.entail import Inconsistent, Reasoner
@@ -111,7 +111,7 @@ class LeanAssessor:
                             facts.types.setdefault(s, set()).add(str(o))
                     elif p in obj and isinstance(o, str) and not o.startswith("_:"):
                         facts.edges.append((s, p, o))
-                    elif p in data and not isinstance(o, str):
+                    elif p in data and isinstance(o, Lit):
                         facts.values.append((s, p, (o.lexical, o.datatype, "")))
         limbs = [s for s in individuals if DVT + "Limb" in store.objects(s, RDF_TYPE)]
         facts.different += [(a, b) for i, a in enumerate(limbs) for b in limbs[i + 1:]]

@@ -40,7 +40,8 @@ def compile_shapes(shapes: Any, keys: Any) -> list[dict[str, Any]]:
     """The node shapes of case.ttl as data, each property shape with its key and rule as validate_case names them."""
     from rdflib import BNode, URIRef
     from rdflib.collection import Collection
-    from rdflib.namespace import RDF, SH as SHNS
+    from rdflib.namespace import RDF
+    from rdflib.namespace import SH as SHNS
 
     out = []
     for shape in sorted(shapes.subjects(RDF.type, SHNS.NodeShape), key=str):
@@ -50,8 +51,9 @@ def compile_shapes(shapes: Any, keys: Any) -> list[dict[str, Any]]:
             given = {str(p)[len(SH):]: o for p, o in shapes.predicate_objects(prop) if str(p).startswith(SH)}
             unknown = sorted(set(given) - SUPPORTED)
             if unknown or not isinstance(given.get("path"), URIRef):
-                raise UnsupportedShape(f"shapes/case.ttl: a property shape of {shape} uses {unknown or 'a complex path'}; "
-                                       "the compiled case validator decides only " + ", ".join(sorted(SUPPORTED)))
+                raise UnsupportedShape(f"shapes/case.ttl: a property shape of {shape} uses "
+                                       f"{unknown or 'a complex path'}; the compiled case validator decides only "
+                                       + ", ".join(sorted(SUPPORTED)))
             path = given["path"]
             spec = keys.by_prop.get(path)
             name = None
@@ -76,7 +78,8 @@ def compile_shapes(shapes: Any, keys: Any) -> list[dict[str, Any]]:
                 for alt in Collection(shapes, given["or"]):
                     inner = {str(p)[len(SH):]: o for p, o in shapes.predicate_objects(alt) if str(p).startswith(SH)}
                     if set(inner) != {"datatype"} or not isinstance(alt, BNode):
-                        raise UnsupportedShape(f"shapes/case.ttl: sh:or on {path} may only list sh:datatype alternatives")
+                        raise UnsupportedShape(f"shapes/case.ttl: sh:or on {path} may only list sh:datatype "
+                                               "alternatives")
                     alts.append(str(inner["datatype"]))
                 c["or"] = alts
             if "in" in given:
