@@ -165,3 +165,54 @@ def test_the_cli_default_engine_is_the_api_default() -> None:
     from dvtkg.commands import assess
 
     assert assess.DEFAULT_ENGINE == pipeline.DEFAULT_ENGINE
+
+
+def test_an_inconsistent_case_names_the_facts_on_the_lean_path(paths_) -> None:
+    """The same mechanism as tests/test_inconsistency.py (which runs HermiT), on the lean path: one extra
+    axiom makes a male pregnant patient impossible; the groups whose removal restores consistency are named."""
+    import copy as copy_
+
+    from rdflib import BNode, Graph, Literal
+    from rdflib.collection import Collection
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    from dvtkg.cases.closures import vein_closures
+    from dvtkg.cases.derive import derive_store
+    from dvtkg.cases.sheet import sheet_to_store
+    from dvtkg.cases.store import DVT
+    from dvtkg.cases.vocab import DVT as DVT_NS
+    from dvtkg.fast.compile import compile_tbox
+
+    rdf, lean = paths_
+    tbox = Graph().parse(rdf.kb.owl_path, format="xml")
+    parts = [DVT_NS.Patient]
+    for prop, value in ((DVT_NS.sex, Literal("male")), (DVT_NS.pregnant, Literal(True))):
+        r = BNode()
+        tbox.add((r, RDF.type, OWL.Restriction))
+        tbox.add((r, OWL.onProperty, prop))
+        tbox.add((r, OWL.hasValue, value))
+        parts.append(r)
+    body, lst, impossible = BNode(), BNode(), DVT_NS.ImpossiblePatientForThisTest
+    Collection(tbox, lst, parts)
+    tbox.add((body, RDF.type, OWL.Class))
+    tbox.add((body, OWL.intersectionOf, lst))
+    tbox.add((impossible, RDF.type, OWL.Class))
+    tbox.add((impossible, OWL.equivalentClass, body))  # the compiler takes definitions with a named side
+    tbox.add((impossible, RDFS.subClassOf, OWL.Nothing))
+    knowledge = copy_.copy(lean.knowledge)
+    knowledge.classifier = compile_tbox(tbox)
+    strict = LeanAssessor(knowledge=knowledge)
+    sheet = {"id": "inconsistent", "sex": "male", "pregnant": True, "age": 40,
+             "limbs": {"left": {"veins": ["popliteal"], "symptomDays": 3}}}
+    store, violations = sheet_to_store(sheet, knowledge.keys)
+    assert not violations
+    derive_store(store)
+    closures = vein_closures(store, set())
+    patient = "https://w3id.org/dvtkg/case/inconsistent#patient"
+    assert strict.classify(store, closures) is None
+    types, conflict = strict.explain_inconsistency(store, patient, closures)
+    assert types is not None
+    assert set(conflict.facts) == {"sex", "pregnant"} and "inconsistent" in conflict.message
+    # the contradicted facts are gone (unknown), the rest is still classified
+    assert store.value(patient, DVT + "pregnant") is None and store.value(patient, DVT + "sex") is None
+    assert DVT + "ProximalDvtMet" in types[patient]
