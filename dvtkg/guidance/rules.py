@@ -114,12 +114,19 @@ def _state(types: dict[Any, frozenset[Any]], subject: Any | None, c: CriterionTa
 
 def _status(r: ResultRecord) -> str:
     """The status rules of queries/guidance/statuses.rq (decision rules 14 and 18)."""
-    unk = ("unknown", "conflict")
-    req_not = any(cs.role == "required" and cs.state == "not-met" for cs in r.states)
-    exc_met = any(cs.role == "excluding" and cs.state == "met" for cs in r.states)
-    req_unk = any(cs.role in ("required", "excluding") and cs.state in unk for cs in r.states)
-    blk_met = any(cs.role == "blocking" and cs.state == "met" for cs in r.states)
-    blk_unk = any(cs.role == "blocking" and cs.state in unk for cs in r.states)
+    req_not = exc_met = req_unk = blk_met = blk_unk = False
+    for cs in r.states:  # one pass over the criterion states
+        role, state = cs.role, cs.state
+        unknown = state == "unknown" or state == "conflict"
+        if role == "required":
+            req_not = req_not or state == "not-met"
+            req_unk = req_unk or unknown
+        elif role == "excluding":
+            exc_met = exc_met or state == "met"
+            req_unk = req_unk or unknown
+        elif role == "blocking":
+            blk_met = blk_met or state == "met"
+            blk_unk = blk_unk or unknown
     verdicts = [o.verdict for o in r.options]
     if req_not or exc_met:
         return "not-applicable"
