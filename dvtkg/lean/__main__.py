@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 
-from dvtkg.lean.artefact import write_artefact
+from dvtkg import paths
+from dvtkg.lean.artefact import artefact_path, stamp, write_artefact
 from dvtkg.lean.shapes import UnsupportedShape
 
 
 def main() -> int:
+    root = paths.project_root()
+    current = artefact_path(root, stamp(root))
+    if current.exists():
+        print(f"lean knowledge artefact up to date: {current}")
+        return 0
     try:
-        path = write_artefact()
+        path = write_artefact(root)
     except UnsupportedShape as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 2
