@@ -140,7 +140,7 @@ def test_the_stamp_follows_every_input(tmp_path: Path) -> None:
     _copy_sources(tmp_path)
     first = artefact.stamp(tmp_path)
     assert artefact.stamp(tmp_path) == first
-    for rel in ("shapes/case.ttl", "queries/guidance/statuses.rq", "VERSION", "ontology/dvt.ttl"):
+    for rel in ("shapes/case.ttl", "queries/guidance/guidance-statuses.rq", "VERSION", "ontology/dvt.ttl"):
         path = tmp_path / rel
         before = path.read_bytes()
         path.write_bytes(before + b"\n# changed\n")

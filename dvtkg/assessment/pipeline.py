@@ -7,6 +7,7 @@ contract raises ``CaseValidationError`` (exit code 1) before any assessment is m
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
-from dvtkg.lean.assess import LeanAssessor, is_sheet
+from dvtkg.lean.assess import LeanAssessor, NotASheet, is_sheet
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
@@ -86,10 +87,12 @@ class Assessor:
     _RDF_ATTRIBUTES = frozenset({"kb", "case_shapes", "fast", "compiled"})
 
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = DEFAULT_ENGINE, lean: bool = True) -> None:
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = DEFAULT_ENGINE, lean: bool = True,
+                 fhir_at: datetime.date | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
         self.max_input_mb = max_input_mb
+        self.fhir_at = fhir_at  # the reference date for FHIR input (ages, days since onset); None = today
         self.engine = engine
         self._root = kb.root if kb is not None else root
         self._reference_hash: str | None = None  # computed once, on the first report
@@ -145,7 +148,7 @@ class Assessor:
         """Parse and validate a case; raise CaseValidationError listing every violation."""
         timings = timings or Timings()
         start = time.perf_counter()
-        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb)
+        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb, fhir_at=self.fhir_at)
         start = timings.add("parse", start)
         violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
         timings.add("validate", start)
@@ -153,11 +156,19 @@ class Assessor:
             raise CaseValidationError(loaded.source, sorted(set(violations), key=lambda v: (v.key, v.rule)))
         return loaded
 
-    def assess(self, case: str | Path | dict[str, Any] | Graph) -> Assessment:
-        """Assess one case: every current statement's status, explained."""
+    def assess(self, case: str | Path | dict[str, Any] | Graph, source: str | None = None) -> Assessment:
+        """Assess one case: every current statement's status, explained.
+
+        ``source`` names where an already-read case (a dict) came from, for the report.
+        """
         if self.lean is not None and is_sheet(case):
-            return self.lean.assess(case)
+            try:
+                return self.lean.assess(case)
+            except NotASheet as exc:  # a FHIR resource: read on the rdflib path, from the parsed JSON
+                case, source = exc.data, exc.source
         prepared = self._prepare(case)
+        if source is not None:
+            prepared.loaded.source = source
         start = time.perf_counter()
         result = self._classify(prepared.graph, prepared.closures, prepared.case_iri)
         prepared.timings.add("reason", start)
@@ -185,6 +196,9 @@ class Assessor:
         g = loaded.graph
         derived = derive_facts(g)
         outcome = check_data_conflicts(g)
+        if loaded.fhir is not None:  # contradictions between FHIR resources: the fact was left unknown
+            outcome.conflicts[:0] = [DataConflict(c["facts"], f"{c['message']} (FHIR: {', '.join(c['resources'])})")
+                                     for c in loaded.fhir.conflicts]
         closures = vein_closures(g, outcome.unclosed_limbs) + limb_closures(g, outcome.conflicts)
         case_iri = str(case_ns(loaded.case_id))[:-1]
         timings.add("parse", start)
@@ -206,6 +220,8 @@ class Assessor:
         assessment = assemble(self.kb, ev, facts, types, case=loaded.case_id, source=loaded.source,
                               data_conflicts=[c.as_dict() for c in conflicts], derived=[d.as_dict() for d in p.derived],
                               closures=[c.as_dict() for c in result.closures], graph=ev.assessment + g + inferred)
+        if loaded.fhir is not None:  # only for FHIR input: what was not read, and where each fact came from
+            assessment.extra = {"unmapped": loaded.fhir.unmapped, "provenance": loaded.fhir.provenance}
         timings.add("report", start)
         assessment.engine = {
             "reasoner": ("fast classifier: the reasoner TBox compiled (dvtkg.fast), in-process"

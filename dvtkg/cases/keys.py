@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rdflib import Graph
 
+from dvtkg.cases.contract import LAYOUT_KEYS
+
 IRI = Any  # an IRI: rdflib's URIRef when read from the ontology, a str on the lean path
 
 
@@ -68,7 +70,7 @@ class KeyTable:
 
 
 LIMB_PREFIX = "limbs.{limb}."
-_STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
+_STRUCTURAL = LAYOUT_KEYS  # id, limbs, limbs.{limb}.veins, codes, codes.system, codes.code
 
 
 def case_properties(tbox: Graph) -> dict[IRI, IRI]:

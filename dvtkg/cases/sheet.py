@@ -1,4 +1,4 @@
-"""Map a case sheet (the JSON contract of case-facts.md) to a case graph.
+"""Map a case sheet (the JSON contract of docs/case-format.md) to a case graph.
 
 Unknown (a key omitted or null) adds no triple at all, so it can never be read as
 false. Values are written with the literal type their JSON form has; the case shapes
@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from dvtkg.cases.contract import FREE_TEXT_KEYS, LAYOUT_KEYS, VEIN_NAMES
 from dvtkg.cases.errors import Violation
 from dvtkg.cases.store import DVT, DVTV, RDF_TYPE, SIDES, XSD, FactStore, Lit, case_base, limb_iri, patient_iri
 
@@ -19,13 +20,10 @@ if TYPE_CHECKING:
 
     from dvtkg.cases.keys import KeySpec, KeyTable
 
-EXTRA_TOP = {"id", "limbs", "codes", "notes"}
-VEIN_NAMES = (
-    "ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral",
-    "deep-femoral", "popliteal", "anterior-tibial", "posterior-tibial", "peroneal",
-    "gastrocnemius", "soleal",
-)
-LIMB_EXTRA = {"veins"}
+# the sheet's layout and free-text keys (generated from the case module): not facts of the key table
+EXTRA_TOP = {k for k in LAYOUT_KEYS | FREE_TEXT_KEYS if "." not in k}   # id, limbs, codes, notes
+LIMB_EXTRA = {k.rsplit(".", 1)[-1] for k in LAYOUT_KEYS if k.startswith("limbs.{limb}.")}   # veins
+__all__ = ["VEIN_NAMES", "sheet_to_graph"]
 
 
 def _literal(spec: KeySpec, value: Any) -> Lit:

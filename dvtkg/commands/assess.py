@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 
+from dvtkg import logs
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.commands.case import add_max_input_option
+
+log = logs.get(__name__)
 
 #: the engine `dvtkg assess` uses unless told (kept equal to dvtkg.assessment.pipeline.DEFAULT_ENGINE, which a
 #: test checks; not imported from there, so that the CLI parser stays free of rdflib)
@@ -16,10 +20,12 @@ DEFAULT_ENGINE = "reference"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("assess",
-                              help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
+                              help="assess a patient case (case sheet .json, FHIR R4 Bundle .json, case graph "
+                                   ".ttl/.jsonld, or - for stdin)",
                               description="Assess a patient case against the knowledge base: for every current "
                                           "statement, applies / blocked / indeterminate / not-applicable, explained.")
-    p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
+    p.add_argument("case", help="a case sheet (.json), a FHIR R4 Bundle (.json, resourceType Bundle), a case graph "
+                                "(.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--engine", choices=("reference", "fast"), default=DEFAULT_ENGINE,
                    help=f"fast = the TBox and the guidance rules compiled (in-process, milliseconds), "
@@ -31,39 +37,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "decision-centred report")
     p.add_argument("--timings", action="store_true",
                    help="json output: include the measured seconds per stage (then runs differ)")
+    p.add_argument("--at", type=_iso_date, default=None, metavar="DATE",
+                   help="FHIR input: the reference date for ages and days since onset (YYYY-MM-DD, default today)")
     add_max_input_option(p)
     p.set_defaults(func=run)
 
 
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def _assess(args: argparse.Namespace):  # -> Assessment
     """The lean path for a case sheet on the fast engine (no rdflib, owlready2 or pySHACL), else the pipeline."""
-    from dvtkg.lean.assess import is_sheet
+    from dvtkg.lean.assess import NotASheet, is_sheet
 
     if args.engine == "fast" and args.format != "ttl" and is_sheet(args.case):
         from dvtkg.lean.assess import LeanAssessor
 
-        return LeanAssessor(max_input_mb=args.max_input_mb).assess(args.case)
+        try:
+            return LeanAssessor(max_input_mb=args.max_input_mb).assess(args.case)
+        except NotASheet as exc:  # a FHIR Bundle: the pipeline reads it (the text was read once)
+            case, source = exc.data, exc.source
+    else:
+        case, source = args.case, None
     from dvtkg.assessment.pipeline import Assessor
 
-    return Assessor(max_input_mb=args.max_input_mb, engine=args.engine, lean=False).assess(args.case)
+    return Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at,
+                    lean=False).assess(case, source=source)
 
 
 def run(args: argparse.Namespace) -> int:
     from dvtkg.fast.compiled import UnsupportedAxiom
     from dvtkg.fast.entail import UnsupportedCase
+    from dvtkg.fhir.errors import FhirInputError
 
     expected: tuple[type[BaseException], ...] = (CaseInputError, UnsupportedAxiom, UnsupportedCase)
-    if "dvtkg.reason" in sys.modules or args.engine == "reference":
-        from dvtkg.reason import ReasonerError
-
-        expected += (ReasonerError,)
     try:
         assessment = _assess(args)
     except CaseValidationError as exc:
-        print(str(exc), file=sys.stderr)
+        log.error(str(exc), extra={"bare": True})
         return 1
-    except expected as exc:
+    except FhirInputError as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if "dvtkg.reason" in sys.modules:  # the reasoner was loaded: its errors are expected too
+            from dvtkg.reason import ReasonerError
+
+            expected += (ReasonerError,)
+        if not isinstance(exc, expected):
+            raise
+        log.error(str(exc))
         return 2
     if args.format == "json":
         text = json.dumps(assessment.to_dict(with_timings=args.timings), indent=2, ensure_ascii=False) + "\n"

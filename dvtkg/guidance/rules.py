@@ -113,7 +113,7 @@ def _state(types: dict[Any, frozenset[Any]], subject: Any | None, c: CriterionTa
 
 
 def _status(r: ResultRecord) -> str:
-    """The status rules of queries/guidance/statuses.rq (decision rules 14 and 18)."""
+    """The status rules of queries/guidance/guidance-statuses.rq (decision rules 14 and 18)."""
     req_not = exc_met = req_unk = blk_met = blk_unk = False
     for cs in r.states:  # one pass over the criterion states
         role, state = cs.role, cs.state

@@ -52,6 +52,15 @@ ENGINE_TEXT = {
 }
 
 
+class NotASheet(Exception):
+    """The JSON read is not a case sheet (a FHIR resource): the rdflib path reads it, from ``data``."""
+
+    def __init__(self, data: dict[str, Any], source: str) -> None:
+        super().__init__(f"{source}: a FHIR resource, not a case sheet")
+        self.data = data
+        self.source = source
+
+
 def is_sheet(case: object) -> bool:
     """Whether the lean path reads this case (a sheet dict, a .json file, or '-')."""
     if isinstance(case, dict):
@@ -81,6 +90,8 @@ class LeanAssessor:
         else:
             source = str(case)
             sheet = _parse_json(_read_text(source, int(self.max_input_mb * 1_000_000)), source)
+        if "resourceType" in sheet:
+            raise NotASheet(sheet, source)
         bad = json_violations(sheet)
         if bad:
             raise CaseValidationError(source, bad)

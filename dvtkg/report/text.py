@@ -333,6 +333,19 @@ def _tail(a: Assessment) -> list[str]:
     return out
 
 
+def _fhir_input(a: Assessment) -> list[str]:
+    """For FHIR input only: how many facts came from which resources, and what was not read."""
+    if "provenance" not in a.extra:
+        return []
+    unmapped = a.extra.get("unmapped", [])
+    lines = ["", f"Read from FHIR: {len(a.extra['provenance'])} facts, each from named resources; "
+                 f"{len(unmapped)} item(s) not read (`dvtkg fhir to-case` or --format json lists them):"]
+    lines += [f"  - {u['resource']}{' ' + u['path'] if u['path'] else ''}: {u['reason']}" for u in unmapped[:10]]
+    if len(unmapped) > 10:
+        lines.append(f"  ... and {len(unmapped) - 10} more")
+    return lines
+
+
 def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False) -> str:
     """The report as one string: decision-centred by default, the full explanation with ``verbose``."""
     if verbose:
@@ -359,6 +372,7 @@ def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False)
         out += [""] + questions
     out += [""] + _conflicts(a)
     out += _tail(a)
+    out += _fhir_input(a)
     out += ["", "[S] secondary source. applies = population met, nothing blocks; "
                 "blocked = population met, an absolute contraindication present; "
                 "indeterminate = a needed fact is unknown (never read as false). * applies, x blocked, "
