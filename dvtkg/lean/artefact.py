@@ -51,7 +51,10 @@ def stamp(root: Path) -> str:
 
 
 def artefact_path(root: Path, digest: str) -> Path:
-    return paths.build_dir(root) / f"lean-{digest}.json"
+    """Where the artefact of this stamp is: build/ (a clone, or prebuilt in an installed package), else the cache."""
+    name = f"lean-{digest}.json"
+    prebuilt = paths.build_dir(root) / name
+    return prebuilt if prebuilt.exists() else paths.cache_dir(root) / name
 
 
 # ---------------------------------------------------------------- build (rdflib)
@@ -135,12 +138,12 @@ def write_artefact(root: Path | None = None) -> Path:
     digest = stamp(root)
     kb = KnowledgeBase.load(root)
     data = {"stamp": digest, **build_artefact(kb)}
-    path = artefact_path(root, digest)
+    path = paths.cache_dir(root) / f"lean-{digest}.json"  # build/ of a clone; the user's cache when installed
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
-    for old in paths.build_dir(root).glob("lean-*.json"):
+    for old in path.parent.glob("lean-*.json"):
         if old != path:
             old.unlink(missing_ok=True)
     return path
