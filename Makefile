@@ -56,8 +56,9 @@ build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtk
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build
 
-generate: $(STAMP) ## regenerate the generated ontology files: ontology/modules/criteria-table.ttl from ontology/templates/ (criteria.tsv + criterion.ttl.j2)
+generate: $(STAMP) ## regenerate the generated files: ontology/modules/criteria-table.ttl (ontology/templates/), then the case contract from ontology/modules/case.ttl
 	$(PY) -m dvtkg.kb.templates
+	$(PY) -m dvtkg.cases.generate
 
 .PHONY: generate
 
@@ -161,10 +162,6 @@ wheel: build $(STAMP) ## build dist/dvtkg-<version>-py3-none-any.whl (with the p
 # `make generate`: rewrite the files generated from the case module's dvt:caseKey table
 # (shapes/case.ttl, schemas/case-sheet.schema.json, the key table of docs/case-format.md,
 # dvtkg/cases/contract.py); tests/test_case_contract.py fails when one is stale.
-.PHONY: generate
-generate: $(STAMP) ## regenerate the case contract files from ontology/modules/case.ttl
-	$(PY) -m dvtkg.cases.generate
-
 # `make serve [CDS_PORT=8080] [CDS_ARGS='--workers 2']`: the CDS Hooks 2.0 service and the try-it page on
 # 127.0.0.1 (development mode: JWTs not verified; docs/cds-hooks.md). Ctrl-C stops it.
 CDS_PORT ?= 8080
