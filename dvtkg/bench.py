@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from dvtkg import paths
+from dvtkg import logs, paths, progress
 from dvtkg.assessment.pipeline import STAGES, Assessor
 from dvtkg.casegen import generate_case
 
@@ -44,6 +44,7 @@ def _assess_chunk(cases: list[object]) -> list[dict[str, float]]:
     return [dict(assessor.assess(c).engine["stageSeconds"]) for c in cases]
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.bench", description=__doc__)
     parser.add_argument("--cases", type=int, default=200, help="number of generated cases (default 200)")
@@ -65,9 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers > 1 and len(items) > 1:
             chunks = [items[i::args.workers] for i in range(args.workers)]
             with ProcessPoolExecutor(max_workers=args.workers) as pool:
-                per_case = [t for part in pool.map(_assess_chunk, chunks) for t in part]
+                parts = progress.bar(pool.map(_assess_chunk, chunks), desc=f"bench {name} (per worker)",
+                                     total=len(chunks), unit="worker")
+                per_case = [t for part in parts for t in part]
         else:
-            per_case = [dict(assessor.assess(c).engine["stageSeconds"]) for c in items]
+            per_case = [dict(assessor.assess(c).engine["stageSeconds"])
+                        for c in progress.bar(items, desc=f"bench {name}", total=len(items), unit="case")]
         wall = time.perf_counter() - t0
         if per_case:
             print("\n".join(_report(name, per_case, wall)))

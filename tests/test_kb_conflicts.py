@@ -22,7 +22,7 @@ from dvtkg.kb import conflicts
 # dvtkg kb conflicts decides with HermiT
 pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
 
-# recommendations.md, "Conflicts the knowledge base must represent and detect"
+# the catalogue's conflicts the knowledge base must represent and detect (docs/architecture.md, conflict candidates)
 EXPECTED = {
     ("AHA11-T4", "ASH20-R5"): "direction",
     ("AHA11-T4", "CHEST21-06"): "direction",

@@ -6,7 +6,10 @@ import argparse
 import json
 import sys
 
+from dvtkg import logs
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
+
+log = logs.get(__name__)
 
 
 def _positive_mb(text: str) -> float:
@@ -21,7 +24,7 @@ def _positive_mb(text: str) -> float:
 
 def add_max_input_option(p: argparse.ArgumentParser) -> None:
     """``--max-input-mb``: the largest case file or standard input read (default 10 MB)."""
-    from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB
+    from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB
 
     p.add_argument("--max-input-mb", type=_positive_mb, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
                    help=f"refuse a case larger than this (default {DEFAULT_MAX_INPUT_MB} MB; exit 2)")
@@ -64,10 +67,10 @@ def _checked(path: str, max_input_mb: float):
     try:
         return _load(path, max_input_mb), 0
     except CaseValidationError as exc:
-        print(str(exc), file=sys.stderr)
+        log.error(str(exc), extra={"bare": True})
         return None, 1
     except CaseInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return None, 2
 
 
