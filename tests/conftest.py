@@ -80,13 +80,15 @@ def knowledge_graph() -> Graph:
 
 
 @pytest.fixture(scope="session")
-def local_cases_on_fast(fast_assessor: Assessor) -> Iterator[None]:
+def local_cases_on_fast(knowledge_base: KnowledgeBase) -> Iterator[None]:
     """Case-based local queries (dvtkg.sparql.local, used by `dvtkg query --case` and publishing) assess
-    their cases with the session's fast-engine Assessor instead of building a reference one."""
+    their cases on the fast engine with the session's knowledge base instead of loading their own
+    (lean=False: the queries read each assessment's RDF)."""
+    from dvtkg.assessment.pipeline import Assessor
     from dvtkg.sparql import local
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(local, "_ASSESSOR", fast_assessor, raising=False)
+        mp.setattr(local, "_ASSESSOR", Assessor(knowledge_base, engine="fast", lean=False), raising=False)
         yield
 
 
