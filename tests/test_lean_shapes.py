@@ -5,7 +5,7 @@ shapes/case.ttl) is the reference. Every case below goes through both loaders an
 the same outcome: accepted, or refused with the same violations (key, rule, value), or
 unreadable with the same message. The bad sheets are built from the key table, not listed
 by hand: every key gets values of the wrong JSON type, one step outside its range (the
-contract's plausible range, case-facts.md) and a value outside its enumeration; plus the
+contract's plausible range, docs/case-format.md) and a value outside its enumeration; plus the
 structural mistakes (unknown keys, limbs, veins, codes, ids) and the hostile inputs the
 hardening guard refuses (NaN, Infinity, repeated keys, control characters, deep nesting,
 huge integers).
