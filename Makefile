@@ -12,6 +12,11 @@ PY      := $(VENV)/bin/python
 DVTKG   := $(VENV)/bin/dvtkg
 STAMP   := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` / `make test-fast` (2 = the cores here; PYTEST_WORKERS=0 runs in one process).
+# --dist loadfile keeps a module on one worker, so its module fixtures (a server, the docs site) are built once;
+# --no-loadscope-reorder hands modules out in collection order, which tests/conftest.py sorts longest first.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 BENCH_CASES ?= 200
 SEED_CASE   := examples/cases/seed-massive-bilateral-dvt.json
 
@@ -21,7 +26,7 @@ KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontolo
               $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
 KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
 
-.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean lint typecheck
+.PHONY: help install java build validate qc pytest test test-fast demo bench differential docs chromium clean distclean lint typecheck
 
 help: ## list the targets
 	@echo "dvtkg make targets:"
@@ -68,8 +73,8 @@ validate: $(STAMP) ## SHACL gate: shapes/knowledge.ttl over the merged knowledge
 qc: $(STAMP) ## curation gate: every queries/qc/*.rq must return no rows (dvtkg kb qc)
 	$(DVTKG) kb qc
 
-pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
-	$(PY) -m pytest $(PYTEST_ARGS)
+pytest: $(STAMP) ## run the Python tests only, on PYTEST_WORKERS processes (PYTEST_ARGS=... to pass options)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff over the Python code (rules in pyproject.toml; `$(VENV)/bin/ruff check --fix` sorts imports)
 	$(VENV)/bin/ruff check
@@ -78,6 +83,10 @@ typecheck: $(STAMP) ## mypy over dvtkg/ and tests/ (settings in pyproject.toml)
 	$(VENV)/bin/mypy
 
 test: java lint typecheck build validate qc chromium pytest ## lint + typecheck + build + validate + qc + pytest (installs chromium first for the browser test)
+
+# the quick loop: every test not marked slow (no HermiT runs, no browser, no server module, no differential gate)
+test-fast: java build $(STAMP) ## build + every test not marked slow (pytest -m "not slow"), in well under 2 minutes
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow" $(PYTEST_ARGS)
 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)

@@ -1,12 +1,30 @@
-"""Shared pytest fixtures: the project root and its well-known folders."""
+"""Shared pytest fixtures: the project root, and the expensive objects loaded once per session.
+
+Loading the knowledge base costs seconds per process; every module that needs it takes the
+session's ``knowledge_base`` (and the assessors built on it) instead of loading its own. Under
+pytest-xdist each worker process has its own session, so each loads them once.
+
+Which engine: tests that are not about the reasoner take ``fast_assessor`` (the compiled
+classifier and guidance rules, proved equal to HermiT + SPARQL by tests/test_fast_differential.py,
+tests/test_guidance_differential.py and tests/test_engines_agree.py). Tests about HermiT itself
+take ``reference_assessor`` or ``warm_hermit`` and are marked ``reasoner``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from project_paths import EXAMPLES, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from dvtkg.assessment.pipeline import Assessor
+    from dvtkg.fast.reference import WarmHermit
+    from dvtkg.guidance.knowledge import KnowledgeBase
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +36,74 @@ def project_root() -> Path:
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     """The example case sheets that the demo and the knowledge tests use."""
-    return ROOT / "examples" / "cases"
+    return EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def knowledge_base() -> KnowledgeBase:
+    """The project's knowledge base (build/), loaded once per session; treat it as read-only."""
+    from dvtkg.guidance.knowledge import KnowledgeBase
+
+    return KnowledgeBase.load(ROOT)
+
+
+@pytest.fixture(scope="session")
+def fast_assessor(knowledge_base: KnowledgeBase) -> Assessor:
+    """An Assessor on the fast engine (compiled classifier + compiled guidance rules)."""
+    from dvtkg.assessment.pipeline import Assessor
+
+    return Assessor(knowledge_base, engine="fast")
+
+
+@pytest.fixture(scope="session")
+def reference_assessor(knowledge_base: KnowledgeBase) -> Assessor:
+    """An Assessor on the reference engine (HermiT through owlready2 + the SPARQL guidance queries)."""
+    from dvtkg.assessment.pipeline import Assessor
+
+    return Assessor(knowledge_base, engine="reference")
+
+
+@pytest.fixture(scope="session")
+def warm_hermit(knowledge_base: KnowledgeBase) -> WarmHermit:
+    """HermiT in one JVM for the session (JPype allows one JVM per process), the TBox parsed once."""
+    from dvtkg.fast.reference import WarmHermit
+
+    return WarmHermit(knowledge_base.owl_path)
+
+
+@pytest.fixture(scope="session")
+def knowledge_graph() -> Graph:
+    """The merged knowledge graph (dvtkg.kb.build.load_knowledge), parsed once per session; read-only."""
+    from dvtkg.kb.build import load_knowledge
+
+    return load_knowledge(ROOT)
+
+
+@pytest.fixture(scope="session")
+def local_cases_on_fast(knowledge_base: KnowledgeBase) -> Iterator[None]:
+    """Case-based local queries (dvtkg.sparql.local, used by `dvtkg query --case` and publishing) assess
+    their cases on the fast engine with the session's knowledge base instead of loading their own
+    (lean=False: the queries read each assessment's RDF)."""
+    from dvtkg.assessment.pipeline import Assessor
+    from dvtkg.sparql import local
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(local, "_ASSESSOR", Assessor(knowledge_base, engine="fast", lean=False), raising=False)
+        yield
+
+
+# Modules that take longest, first: pytest-xdist (--dist loadfile) hands out modules in collection
+# order, so starting the long ones early keeps both workers busy to the end (longest job first).
+LONGEST_FIRST = (
+    "test_fast_differential.py", "test_conformance_owl.py", "test_engines_agree.py", "test_reasoner_sanity.py",
+    "test_kb_conflicts.py", "test_docs_site.py", "test_sparql_server.py", "test_guidance_differential.py",
+    "test_fuzz_cases.py", "test_cli_kb.py", "test_docs_browser.py", "test_inconsistency.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 
-ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "cases" / "input"
 
 
 @pytest.fixture(scope="module")
-def assessor() -> Assessor:
-    return Assessor()
+def assessor(fast_assessor: Assessor) -> Assessor:
+    return fast_assessor  # input handling, not the reasoner: the fast engine (proved equal to HermiT)
 
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -40,6 +40,7 @@ def test_every_violation_names_its_key(assessor: Assessor) -> None:
     assert "not a case-sheet key" in by_key["pregnnant"].rule
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_invalid_case_exits_1_with_report_and_no_assessment() -> None:
     proc = run_cli("assess", str(FIX / "invalid-many.json"), "--format", "json")
     assert proc.returncode == 1
@@ -52,6 +53,7 @@ def test_invalid_case_exits_1_with_report_and_no_assessment() -> None:
     ("{not json", "line 1 column 2: not valid JSON"),
     ("[1, 2]", "a case sheet must be a JSON object"),
 ])
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_unreadable_case_exits_2(tmp_path: Path, content: str, needle: str) -> None:
     bad = tmp_path / "case.json"
     bad.write_text(content)
@@ -107,6 +109,7 @@ def _statuses(a) -> dict[tuple[str, str | None], str]:
     return {(r.id, r.limb): r.status for r in a.recommendations}
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_sheet_turtle_and_jsonld_give_the_same_assessment(assessor: Assessor, tmp_path: Path) -> None:
     sheet = ROOT / "tests" / "fixtures" / "cases" / "input" / "conflicting.json"
     ttl = tmp_path / "case.ttl"
@@ -123,9 +126,10 @@ def test_sheet_turtle_and_jsonld_give_the_same_assessment(assessor: Assessor, tm
         assert other.conflicts == base.conflicts
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_stdin_case_sheet() -> None:
     sheet = json.dumps({"id": "stdin-case", "limbs": {"left": {"veins": ["popliteal"], "symptomDays": 2}}})
-    proc = run_cli("assess", "-", "--format", "json", stdin=sheet)
+    proc = run_cli("assess", "-", "--engine", "fast", "--format", "json", stdin=sheet)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["case"] == "stdin-case"

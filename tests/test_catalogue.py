@@ -14,7 +14,6 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from dvtkg.kb.build import load_knowledge
 from dvtkg.kb.stats import DVT, DVTV, GRADE, REC, statement_nodes
 
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.tsv"
@@ -41,8 +40,8 @@ def _optional(value: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return load_knowledge()
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 def test_catalogue_is_well_formed():

@@ -20,13 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 from browser import Browser, find_chromium
+from project_paths import ROOT
 from starlette.testclient import TestClient
 
 from dvtkg.service.app import create_app
 from dvtkg.service.guidance import Guidance
 from dvtkg.service.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 

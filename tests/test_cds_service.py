@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from cds_fakes import FHIR_BASE, ISSUER, JWKS_URL, FakeFhir, SigningKeys, spec_example
+from project_paths import ROOT
 from starlette.testclient import TestClient
 
 from dvtkg.service.app import create_app
@@ -26,7 +27,6 @@ from dvtkg.service.settings import Issuer, Settings
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parents[1]
 PATIENT = {"resourceType": "Patient", "id": "1288992", "gender": "male", "birthDate": "1925-12-23", "active": True}
 
 

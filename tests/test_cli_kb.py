@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
@@ -22,7 +23,8 @@ from dvtkg.kb import build as kb_build
 from dvtkg.kb.show import show
 from dvtkg.kb.stats import DVT, DVTC, REC, compute, statement_nodes
 
-ROOT = Path(__file__).resolve().parents[1]
+# dvtkg kb in CLI subprocesses: build, merge and validate the knowledge (seconds each)
+pytestmark = [pytest.mark.slow]
 RUN = "import sys; from dvtkg.cli import main; sys.exit(main())"
 
 
@@ -47,8 +49,8 @@ def copy_project(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return kb_build.load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 # ---------------------------------------------------------------- show

@@ -62,7 +62,10 @@ def test_subset_is_as_chosen():
     assert len(translated) == 7
 
 
+# the tests below run HermiT through owlready2, one JVM per case: marked reasoner and slow
 @pytest.mark.parametrize("case", list(_params()))
+@pytest.mark.reasoner
+@pytest.mark.slow
 def test_owl2_case(case):
     ok, detail = owl_runner.check(case)
     assert ok, f"{case.identifier}: {case.description}\n{detail}"
@@ -71,6 +74,8 @@ def test_owl2_case(case):
 # ---- the entailment check must be able to say "no" ----------------------------------------
 
 
+@pytest.mark.reasoner
+@pytest.mark.slow
 def test_stronger_conclusion_is_not_entailed():
     """Peter has two distinct sons: 'at least 3 fatherOf Man' must not follow."""
     case = BY_ID["New-Feature-ObjectQCR-001"]
@@ -82,6 +87,8 @@ def test_stronger_conclusion_is_not_entailed():
     assert ok, detail
 
 
+@pytest.mark.reasoner
+@pytest.mark.slow
 def test_no_unique_name_assumption():
     """Without owl:differentFrom, Stewie and Chris may be one individual: no 'at least 2'."""
     case = BY_ID["New-Feature-ObjectQCR-001"]

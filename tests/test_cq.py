@@ -9,9 +9,9 @@ example cases, assessed once per test session (dvtkg.sparql.local caches them).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib.plugins.sparql import prepareQuery
 
 from dvtkg.queryfiles import PARAM_TYPES, find_queries
@@ -19,18 +19,18 @@ from dvtkg.sparql.expect import check, load_all, load_runs
 from dvtkg.sparql.local import assess_cases, dataset, find_query, run_local
 from dvtkg.sparql.params import bind_params
 
-ROOT = Path(__file__).resolve().parents[1]
 CQ_DIR = ROOT / "queries" / "cq"
 EXPECT_DIR = ROOT / "tests" / "data" / "cq"
 CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(EXPECT_DIR)
 
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
+
 
 @pytest.fixture(scope="module")
-def kb():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -20,14 +20,17 @@ from rdflib.namespace import RDF, RDFS
 
 from dvtkg.docs.site import DVT, GRADE, REC, build_site
 
+# headless Chromium
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 CHROMIUM = find_chromium()
 
 if CHROMIUM is None:
     if os.environ.get("CI"):
         pytest.fail("CI is set but chromium is not installed: run `make chromium` "
                     "(apt-get install -y --no-install-recommends chromium) before the tests", pytrace=False)
-    pytestmark = pytest.mark.skip(reason="chromium is not installed (`make chromium` installs Debian's package); "
-                                         "set CI=1 to make this a failure")
+    pytestmark.append(pytest.mark.skip(reason="chromium is not installed (`make chromium` installs Debian's package); "
+                                              "set CI=1 to make this a failure"))
 
 
 def norm(text: str) -> str:
@@ -44,10 +47,8 @@ def site(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graph():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge()
+def graph(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,9 @@ from dvtkg import cli
 from dvtkg.docs.check import check_links
 from dvtkg.docs.site import DVT, GRADE, REC, build_site
 
+# the site build asks HermiT about the conflict pairs (dvtkg kb conflicts; cached in build/ after the first run)
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 CATALOGUE = Path(__file__).parent / "data" / "catalogue.tsv"
 
 
@@ -109,10 +112,8 @@ def site(tmp_path_factory) -> tuple[Path, object]:
 
 
 @pytest.fixture(scope="module")
-def graph():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge()
+def graph(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

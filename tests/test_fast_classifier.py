@@ -177,6 +177,7 @@ def test_assessor_says_which_engine_ran(assessor: Assessor) -> None:
         Assessor(kb=assessor.kb, engine="pellet")
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_cli_engine_option(assessor: Assessor) -> None:
     import json
     import subprocess

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.fhir.codes import intervention_for_coding, load_tables
 from dvtkg.fhir.convert import CASE_FACTS_QUESTIONNAIRE, as_bundle, bundle_to_case, resources_to_case
 from dvtkg.fhir.errors import FhirInputError
 from dvtkg.fhir.units import UnitError, convert
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "fhir"
 EXTERNAL = FIXTURES / "external"
 AT = dt.date(2026, 12, 2)

@@ -26,6 +26,9 @@ from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_f
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
 
+# the reference guidance (SPARQL on pyoxigraph), seconds an assignment
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 N = int(os.environ.get("DVTKG_DIFF_N", "30"))
 BASE = "https://w3id.org/dvtkg/case/diff#"
 PATIENT = URIRef(BASE + "patient")
@@ -33,8 +36,8 @@ LIMBS = [URIRef(BASE + "limb-left"), URIRef(BASE + "limb-right")]
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+def kb(knowledge_base: KnowledgeBase) -> KnowledgeBase:
+    return knowledge_base  # loaded once per session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.reason import STALE_AFTER_SECONDS, sweep_stale_temp
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 
@@ -46,8 +46,8 @@ def test_sweep_leaves_another_users_folder(tmp_path: Path) -> None:
 
 def _start_and_wait_for_reasoner(tmp: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmp)}
-    child = subprocess.Popen([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED)], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--engine", "reference"],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and child.poll() is None:
         if any(p.name.startswith("dvtkg-reason-") for p in tmp.iterdir()):
@@ -59,6 +59,8 @@ def _start_and_wait_for_reasoner(tmp: Path) -> subprocess.Popen:
     pytest.fail("the reasoner folder never appeared")
 
 
+@pytest.mark.reasoner  # the temp folders are the owlready2 HermiT run's
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code,line", [(signal.SIGTERM, 143, "dvtkg: terminated (SIGTERM)\n"),
                                            (signal.SIGINT, 130, "dvtkg: interrupted\n")])
 def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: int, line: str) -> None:
@@ -70,10 +72,13 @@ def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: i
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("dvtkg-")] == []
 
 
+@pytest.mark.reasoner  # the temp folders are the owlready2 HermiT run's
+@pytest.mark.slow
 def test_a_killed_runs_leftover_is_removed_by_the_next_run(tmp_path: Path) -> None:
     leftover = _aged(tmp_path / "dvtkg-reason-killed", STALE_AFTER_SECONDS + 60)
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--format", "json"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "dvtkg.cli", "assess", str(SEED), "--format", "json",
+                           "--engine", "reference"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert not leftover.exists()

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -21,7 +22,6 @@ from dvtkg.assessment.pipeline import Assessor
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 PREFIXES = """@prefix dvt: <https://w3id.org/dvtkg/ontology#> .
 @prefix dvtv: <https://w3id.org/dvtkg/value/> .
@@ -35,8 +35,8 @@ case:patient a dvt:Patient ; dvt:caseIdentifier "h" ; dvt:ageYears 50 .
 
 
 @pytest.fixture(scope="module")
-def assessor() -> Assessor:
-    return Assessor()
+def assessor(fast_assessor: Assessor) -> Assessor:
+    return fast_assessor  # input handling, not the reasoner: the session's fast-engine Assessor
 
 
 def run_cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -128,6 +128,7 @@ def test_the_guard_also_holds_for_a_python_graph(assessor: Assessor) -> None:
         assessor.load(g)
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_a_plain_case_graph_still_passes(assessor: Assessor, tmp_path: Path) -> None:
     text = PREFIXES + ("case:patient dvt:hasLimb case:limb-left ; dvt:activeBleeding false .\n"
                        "case:limb-left a dvt:Limb ; dvt:laterality dvtv:left ; dvt:limbOf case:patient ;"
@@ -136,10 +137,11 @@ def test_a_plain_case_graph_still_passes(assessor: Assessor, tmp_path: Path) -> 
     assert loaded.case_id == "h"
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_cli_refuses_the_blocking_triple_with_exit_1(tmp_path: Path) -> None:
     # Before: exit 0 and CHEST21-15 reported blocked for a case without acute VTE facts.
     path = write(tmp_path, "case.ttl", PREFIXES + HOSTILE["knowledge-triple"][0] + "\n")
-    proc = run_cli("assess", str(path), "--format", "json")
+    proc = run_cli("assess", str(path), "--format", "json", "--engine", "fast")
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
     assert "hasBlockingCriterion" in proc.stderr and "Traceback" not in proc.stderr
@@ -228,6 +230,7 @@ def test_non_finite_number_is_a_violation_naming_the_key(assessor: Assessor, tmp
     assert "finite number" in err.value.violations[0].rule
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_nan_on_the_command_line_exits_1(tmp_path: Path) -> None:
     path = write(tmp_path, "c.json", '{"id": "n", "labs": {"crclMlMin": NaN}}')
     proc = run_cli("assess", str(path))
@@ -290,12 +293,14 @@ def test_input_larger_than_the_limit(tmp_path: Path) -> None:
     assert DEFAULT_MAX_INPUT_MB == 10  # documented in docs/security.md and --help
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_max_input_mb_on_the_command_line() -> None:
     proc = run_cli("assess", str(SEED), "--max-input-mb", "0.001")
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--max-input-mb" in proc.stderr
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_closed_stdin_exits_2_with_one_line() -> None:
     proc = subprocess.run(["bash", "-c", f'exec "{sys.executable}" -m dvtkg.cli assess - 0<&-'], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -348,6 +353,7 @@ def test_unknown_prefix_in_a_query_file(tmp_path: Path) -> None:
         run_local("SELECT * WHERE { ?s foo:bar ?o }", kb=Graph())
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_a_local_cross_product_query_is_bounded_by_timeout(tmp_path: Path) -> None:
     # Before: rdflib ran it for hours. The command gives up after --timeout and exits 2.
     rq = write(tmp_path, "cross.rq", "# id: cross\n# summary: a cross product\n# params: none\n# expect: rows\n"

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 
 from dvtkg.sparql import KB_GRAPH
 from dvtkg.sparql.remote import Endpoint
 
-ROOT = Path(__file__).resolve().parents[1]
+# starts the development SPARQL server
+pytestmark = [pytest.mark.server]
 
 
 class DevServer:

@@ -23,6 +23,9 @@ from dvtkg.cases.sheet import sheet_to_graph
 from dvtkg.cases.vocab import DVT
 from dvtkg.reason import classify, vein_closures
 
+# HermiT through owlready2 on a strict TBox the fast compiler refuses (owl:Nothing)
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 SHEET = {"id": "inconsistent", "sex": "male", "pregnant": True, "age": 40,
          "limbs": {"left": {"veins": ["popliteal"], "symptomDays": 3}}}
 

@@ -19,6 +19,9 @@ from dvtkg.cases.vocab import DVT, DVTC, REC
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.kb import conflicts
 
+# dvtkg kb conflicts decides with HermiT
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 # the catalogue's conflicts the knowledge base must represent and detect (docs/architecture.md, conflict candidates)
 EXPECTED = {
     ("AHA11-T4", "ASH20-R5"): "direction",
@@ -32,8 +35,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+def kb(knowledge_base: KnowledgeBase) -> KnowledgeBase:
+    return knowledge_base  # loaded once per session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from dvtkg import cli
 from dvtkg.cases.vocab import DVT, DVTV, REC
 from dvtkg.kb import currency
-from dvtkg.kb.build import load_knowledge
 from dvtkg.qc import run_query
 from dvtkg.queryfiles import load_query
 
-ROOT = Path(__file__).resolve().parents[1]
 QC = ROOT / "queries" / "qc"
 CHAIN = load_query(QC / "qc-replacement-chain.rq")
 QUESTION = load_query(QC / "qc-current-superseded-question.rq")
 
 
 @pytest.fixture(scope="module")
-def knowledge() -> Graph:
-    return load_knowledge()
+def knowledge(knowledge_graph: Graph) -> Graph:
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py); edits work on _copy()
 
 
 def _copy(g: Graph) -> Graph:

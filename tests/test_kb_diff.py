@@ -9,12 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph
 
 from dvtkg import cli
 from dvtkg.kb import diff as kbdiff
-
-ROOT = Path(__file__).resolve().parents[1]
 
 NEW_STATEMENT = """
 rec:NICE-DIFFTEST a dvt:Recommendation, owl:NamedIndividual ;
@@ -130,6 +129,7 @@ def test_nothing_else_changed(result) -> None:
     assert sorted(s.id for s in result.changed) == ["AHA11-T4", "ASH20-R4", "CHEST21-13", "CHEST21-15", "SIR20-F4"]
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_statement_text_and_owl_deprecated(tmp_path: Path, edited) -> None:
     old, _ = edited
     new = tmp_path / "new"
@@ -147,6 +147,7 @@ def test_statement_text_and_owl_deprecated(tmp_path: Path, edited) -> None:
     assert [x.id for x in d.deprecated] == ["CHEST21-29"] and "owl:deprecated" in d.deprecated[0].deprecated
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_same_knowledge_no_difference_and_merged_ttl_file(tmp_path: Path, edited) -> None:
     old, _ = edited
     merged = tmp_path / "merged.ttl"
@@ -155,6 +156,7 @@ def test_same_knowledge_no_difference_and_merged_ttl_file(tmp_path: Path, edited
     assert d.empty and not d.deprecated
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_git_revisions(tmp_path: Path, edited) -> None:
     old, new = edited
     repo = tmp_path / "repo"
@@ -179,6 +181,7 @@ def test_git_revisions(tmp_path: Path, edited) -> None:
         kbdiff.load("no-such-revision", repo)
 
 
+@pytest.mark.slow  # merges two copies of the knowledge from their sources
 def test_cli_text_and_json(edited, capsys) -> None:
     old, new = edited
     assert cli.main(["kb", "diff", str(old), str(new)]) == 0

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project_paths import ROOT
 from rdflib import URIRef
 
 import dvtkg
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
 BOUNDARY = ROOT / "tests" / "fixtures" / "cases" / "boundary"
 CATALOGUE = ROOT / "tests" / "data" / "catalogue.tsv"

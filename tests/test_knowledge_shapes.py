@@ -16,12 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from dvtkg.validate import ResultEntry, validate_graph
 
-ROOT = Path(__file__).resolve().parents[1]
 SHAPES_FILE = ROOT / "shapes" / "knowledge.ttl"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "shapes" / "knowledge"
 VALID = sorted((FIXTURE_DIR / "valid").glob("*.ttl"))
@@ -153,6 +153,7 @@ def test_every_shape_has_a_name_and_a_message(shapes: Graph) -> None:
         assert shapes.value(constraint, SH.message) is not None, "every SPARQL constraint has an sh:message"
 
 
+@pytest.mark.slow  # one SHACL validation per property shape
 def test_every_property_shape_is_exercised_by_an_invalid_fixture(shapes: Graph) -> None:
     fired: set[URIRef] = set()
     for path in INVALID:

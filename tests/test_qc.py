@@ -15,12 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, URIRef
 
 from dvtkg.qc import QcFailure, format_failures, run_qc, run_query
 from dvtkg.queryfiles import QueryFile, find_queries, load_query, parse_query_text
 
-ROOT = Path(__file__).resolve().parents[1]
 QC_DIR = ROOT / "queries" / "qc"
 FIXTURE_DIR = ROOT / "tests" / "fixtures" / "qc"
 VALID = sorted((FIXTURE_DIR / "valid").glob("*.ttl"))

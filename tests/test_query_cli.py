@@ -15,9 +15,9 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Literal, URIRef, Variable
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
@@ -36,8 +36,10 @@ from dvtkg.sparql.params import (
     values_clause,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
+
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
 
 INJECTIONS = [
     "\x01abcd\\u0041BCDEF",
@@ -282,6 +284,7 @@ def test_case_graph_is_added_locally(capsys) -> None:
     assert rc == 2 and ("no such file" in err or "does not exist" in err)
 
 
+@pytest.mark.slow  # a CLI subprocess that loads the knowledge base (seconds each)
 def test_exit_code_and_message_in_a_subprocess() -> None:
     run = subprocess.run([sys.executable, "-m", "dvtkg.cli", "query", "cq-strong-by-source", "--param",
                           'source=rec:"} ; DROP ALL ; {'], capture_output=True, text=True, cwd=ROOT, timeout=120)

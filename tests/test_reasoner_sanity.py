@@ -32,6 +32,9 @@ from dvtkg.cases.vocab import CASE_BASE, DVT, limb_iri, patient_iri
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.kb.build import build
 
+# HermiT through owlready2: the whole ontology, and the threshold cases
+pytestmark = [pytest.mark.reasoner, pytest.mark.slow]
+
 MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
 
 # ---------------------------------------------------------------- 1. the whole ontology
@@ -250,8 +253,8 @@ class CaseResult:
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+def kb(knowledge_base: KnowledgeBase) -> KnowledgeBase:
+    return knowledge_base  # loaded once per session (tests/conftest.py)
 
 
 def classify_sheet(kb: KnowledgeBase, sheet: dict[str, Any]) -> CaseResult:

@@ -7,13 +7,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from dvtkg.kb import release
 from dvtkg.kb.build import merge_sources
 
-ROOT = Path(__file__).resolve().parents[1]
+# a release on a copy of the project: copies, git and a knowledge build (seconds each)
+pytestmark = [pytest.mark.slow]
+
 MAIN = URIRef("https://w3id.org/dvtkg/ontology")
 
 

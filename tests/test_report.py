@@ -11,17 +11,16 @@ report layout the issue asks for, never pasted from the code's output.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from project_paths import ROOT
 from rdflib import URIRef
 
 from dvtkg.assessment.bottomline import bottom_line, strength_key
 from dvtkg.assessment.model import Assessment, GuidanceItem
 from dvtkg.report.text import render_text
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 # native ranks as the grading schemes order them (1 = strongest): AHA Class I 1, IIa 2, IIb 3; LOE A 1, B 2, C 3;
@@ -247,11 +246,8 @@ def test_json_carries_the_new_fields() -> None:
 
 
 @pytest.fixture(scope="module")
-def seed():
-    from dvtkg.assessment.pipeline import Assessor
-
-    assessor = Assessor()
-    return assessor, assessor.assess(str(SEED))
+def seed(fast_assessor):
+    return fast_assessor, fast_assessor.assess(str(SEED))  # the report, not the reasoner: the fast engine
 
 
 def test_seed_report_is_short_and_opens_with_the_bottom_line(seed) -> None:

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from project_paths import ROOT
 
 import dvtkg
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
 SAFETY = ROOT / "tests" / "fixtures" / "cases" / "safety"
 

@@ -23,9 +23,9 @@ import time
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from project_paths import ROOT
 from rdflib import BNode, Graph, Literal, URIRef
 
 from dvtkg.cli import main
@@ -37,9 +37,12 @@ from dvtkg.sparql.remote import UPLOAD_PREFIX, Endpoint, publish_graph, run_remo
 from dvtkg.sparql.results import term_key
 from dvtkg.sparql.server import OxigraphServer, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 CASE_DIR = ROOT / "examples" / "cases"
 RUNS = load_all(ROOT / "tests" / "data" / "cq")
+
+# the example cases these queries read are assessed on the fast engine (tests/conftest.py)
+# an Oxigraph server process for the module
+pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.usefixtures("local_cases_on_fast")]
 CASES = sorted({c for run in RUNS for c in run.cases})
 TARGET = "urn:dvtkg:test:target"
 
@@ -130,10 +133,8 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def kb():
-    from dvtkg.kb.build import load_knowledge
-
-    return load_knowledge(ROOT)
+def kb(knowledge_graph):
+    return knowledge_graph  # the session's merged knowledge graph (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

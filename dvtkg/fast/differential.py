@@ -464,7 +464,7 @@ class TypesSource(Protocol):
 class Reference:
     """HermiT answers (warm JPype reasoner), cached by TBox file and case-graph hash."""
 
-    def __init__(self, owl_path: Path, cache_dir: Path | None) -> None:
+    def __init__(self, owl_path: Path, cache_dir: Path | None, hermit: Any = None) -> None:
         self.owl_path = owl_path
         digest = hashlib.sha256(owl_path.read_bytes()).hexdigest()[:16]
         self.cache_path = (cache_dir / f"hermit-{digest}.jsonl") if cache_dir else None
@@ -476,7 +476,7 @@ class Reference:
                 except ValueError:
                     continue  # a line another run is still writing
                 self.cache[row["key"]] = row["types"]
-        self._hermit = None
+        self._hermit = hermit  # a WarmHermit already started on owl_path may be shared (one JVM per process)
         self.live = 0
 
     @staticmethod
@@ -700,18 +700,20 @@ def _count(xs: Any) -> dict[str, int]:
 
 
 def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool = True, shrink_to: Path | None = None,
-        root: Path | None = None) -> Report:
+        root: Path | None = None, min_compared: int = 0, hermit: Any = None) -> Report:
     """Generate n_cases cases, classify all with the fast engine, and compare with HermiT as many as time allows.
 
     The cases HermiT is asked first are those that bring new coverage (a defined class
     derived, a Met/NotMet state reached) by the fast engine's answer; the rest follow in
     generation order. With ``seconds``, cases HermiT has not answered before (not in the
     cache) are no longer asked once the time is spent; they are counted as not compared.
+    The first ``min_compared`` cases are always compared, whatever the time (the gate of
+    ``make test``); ``hermit`` is a started WarmHermit to reuse.
     """
     root = root or assessor.kb.root
     compiled = load_or_compile(assessor.kb.owl_path)
     fast = FastClassifier(compiled)
-    ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None)
+    ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None, hermit)
     gen = Generator(assessor, compiled)
     start = time.perf_counter()
     pool: list[DiffCase] = []
@@ -736,10 +738,11 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     fixtures: list[Path] = []
     skipped = 0
     report_first = len(first)
+    always = max(report_first, min_compared)
     ordered = first + rest
     for i, case in enumerate(progress.bar(ordered, desc="differential", total=len(ordered), unit="case")):
-        # the coverage cases are always compared; the time limit applies to the rest
-        if i >= report_first and seconds is not None and time.perf_counter() - start > seconds \
+        # the coverage cases and the first min_compared are always compared; the time limit applies to the rest
+        if i >= always and seconds is not None and time.perf_counter() - start > seconds \
                 and not ref.cached(case):
             skipped += 1
             continue
