@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.docs",
     "dvtkg.commands.query",
     "dvtkg.commands.publish",
+    "dvtkg.commands.cohort",
 ]
 
 EXIT_OK = 0

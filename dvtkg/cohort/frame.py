@@ -58,7 +58,8 @@ def sheet_to_row(sheet: dict[str, Any], keys: KeyTable) -> dict[str, Any]:
         else:
             flat[name] = value
     for key, value in flat.items():
-        (row if key in keys.patient else extra)[key] = value
+        spec = keys.patient.get(key)
+        (row if spec is not None and fits(spec.kind, value) else extra)[key] = value
     limbs = sheet.get("limbs")
     if isinstance(limbs, dict):
         for side, limb in limbs.items():
@@ -70,8 +71,13 @@ def sheet_to_row(sheet: dict[str, Any], keys: KeyTable) -> dict[str, Any]:
             row[f"limbs.{side}.veins"] = limb.get("veins", [])
             inner: dict[str, Any] = {}
             _flatten({k: v for k, v in limb.items() if k != "veins"}, "", inner)
+            veins = row[f"limbs.{side}.veins"]
+            if veins is not None and not (isinstance(veins, list) and all(isinstance(v, str) for v in veins)):
+                row[f"limbs.{side}.veins"] = None
+                extra[f"limbs.{side}.veins"] = veins
             for key, value in inner.items():
-                if key in keys.limb:
+                spec = keys.limb.get(key)
+                if spec is not None and fits(spec.kind, value):
                     row[f"limbs.{side}.{key}"] = value
                 else:
                     extra[f"limbs.{side}.{key}"] = value
@@ -84,6 +90,21 @@ def sheet_to_row(sheet: dict[str, Any], keys: KeyTable) -> dict[str, Any]:
     if extra:
         row["extra"] = json.dumps(extra, sort_keys=True, default=str)
     return row
+
+
+def fits(kind: str, value: Any) -> bool:
+    """Can the value sit in its key's Parquet column? (Otherwise it travels in ``extra``, to be judged.)"""
+    if value is None:
+        return True
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) < 2**53:
+            return False
+        return kind == "number" or float(value).is_integer()
+    if kind == "days-or-none":
+        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    return isinstance(value, str)
 
 
 def _unnull(value: Any) -> Any:
