@@ -320,11 +320,16 @@ class ColumnEngine:
             single |= np.array([v is _BAD for v in b.veins[side]], dtype=bool) & b.given[side]
         # the data-conflict checks (male and pregnant, gestation and not pregnant, no contraindication
         # with active bleeding, threat signs without proximal thrombus, coded phlegmasia): screened, not judged
+        # the patient-level ones only make the contradicted facts unknown (dvtkg.cases.dataconflicts):
+        # done here on the columns, after the derivations (which read the facts as stated)
         sex, preg, gest = b.col("sex"), b.col("pregnant"), b.col("gestationWeeks")
         aci, bleed = b.col("bleeding.anticoagulationContraindication"), b.col("bleeding.activeBleeding")
-        single |= np.array([(s == "male" and p is True) or (g is not None and p is False)
-                            for s, p, g in zip(sex, preg, gest)], dtype=bool)
-        single |= np.array([a == "none" and x is True for a, x in zip(aci, bleed)], dtype=bool)
+        male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg)], dtype=bool)
+        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest)], dtype=bool)
+        none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed)], dtype=bool)
+        self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
+                       (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
+        self.data_conflicts = male_pregnant.astype(np.int64) + gest_not_pregnant + none_bleeding
         for side in SIDES:
             given, veins = b.given[side], b.veins[side]
             threat = np.zeros(b.n, dtype=bool)
@@ -336,6 +341,19 @@ class ColumnEngine:
             single |= given & threat & closed_no_prox
             single |= given & np.array([v is True for v in b.col(f"limbs.{side}.codedPhlegmasia")], dtype=bool)
         return single
+
+    def drop_contradicted(self) -> None:
+        """Make the facts of a patient-level data conflict unknown (after derivation, as the single path does)."""
+        for keys, mask in self._drops:
+            if not mask.any():
+                continue
+            for key in keys:
+                codes, uniques = self._cols[key]
+                if None not in uniques:
+                    uniques = [*uniques, None]
+                codes = codes.copy()
+                codes[mask] = uniques.index(None)
+                self._cols[key] = (codes, uniques)
 
     def derive(self, b: Batch) -> None:
         """The derived facts (CrCl, episode age, rule 17) as value columns, as dvtkg.cases.derive adds them."""
@@ -417,6 +435,7 @@ class ColumnEngine:
     def assess(self, b: Batch) -> Result:
         single = self.screen(b)
         self.derive(b)
+        self.drop_contradicted()
         types, inconsistent = self.classify(b)
         single |= inconsistent
         self._zeros8 = np.zeros(b.n, dtype=np.int8)

@@ -139,7 +139,8 @@ class PartitionAssessor:
             if columnar[i]:
                 out["results"] += per_case[i]
                 out["conflicts"] += by_case.get(i, [])
-                out["cases"].append({**base, "valid": True, "path": "columns", "data_conflicts": 0})
+                out["cases"].append({**base, "valid": True, "path": "columns",
+                                     "data_conflicts": int(self.engine.data_conflicts[i])})
                 continue
             self._single(rows[i], ids[i], base, out)
         return out
