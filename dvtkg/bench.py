@@ -93,7 +93,7 @@ def bench_batch(assessor: Assessor, n: int) -> dict[str, Any]:
 
     keys = assessor.kb.keys
     thresholds = thresholds_from_tbox(assessor.fast.compiled, keys)  # type: ignore[union-attr]
-    rows = [sheet_to_row(generate_cohort_case(i, keys, thresholds), keys) for i in range(n)]
+    rows = [sheet_to_row(generate_cohort_case(i, keys, thresholds, rare=0.1), keys) for i in range(n)]
     engine = ColumnEngine(assessor)
     t = time.perf_counter()
     res = engine.assess(batch_from_rows(rows))

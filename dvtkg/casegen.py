@@ -136,11 +136,17 @@ def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]], seed: int = 20261202
-                         ) -> dict[str, Any]:
+# limb keys whose random values would mostly contradict the imaging (case-facts.md's data conflicts)
+_CONFLICT_PRONE = {"codedPhlegmasia", "signs.cyanosis", "signs.limbIschaemia", "signs.venousGangrene",
+                   "signs.compartmentSyndrome", "signs.pulses"}
+
+
+def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]], seed: int = 20261202,
+                         rare: float = 1.0) -> dict[str, Any]:
     """A casegen case pushed to the edges: every key of the key table at random, values on each facet
     bound and one step either side, unknown and absent legs, no legs, data conflicts, and a few cases
     that break the contract (an out-of-range value, an unknown key) so that the errors table is exercised.
+    ``rare`` scales the rate of conflicts and violations (1.0: about 7% of the cases).
     """
     rng = random.Random(seed * 100003 + i)
     sheet = generate_case(i, seed)
@@ -148,8 +154,10 @@ def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]]
     for key, spec in sorted(keys.patient.items()):
         if rng.random() < 0.25:
             _put(sheet, key, None if rng.random() < 0.3 else _random_value(rng, spec))
-    for side, limb in list(sheet["limbs"].items()):
+    for limb in list(sheet["limbs"].values()):
         for key, spec in sorted(keys.limb.items()):
+            if key in _CONFLICT_PRONE:
+                continue  # set below, at the conflict rate
             if rng.random() < 0.15:
                 _put(limb, key, None if rng.random() < 0.3 else _random_value(rng, spec))
     for key in rng.sample(sorted(thresholds), k=min(len(thresholds), rng.randint(0, 4))):
@@ -172,7 +180,7 @@ def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]]
         side = rng.choice(["left", "right"])
         if side in sheet["limbs"]:
             sheet["limbs"][side]["veins"] = rng.choice([None, [], ["soleal"], ["common-femoral"], ["ivc", "popliteal"]])
-    conflict = rng.random()
+    conflict = rng.random() / max(rare, 1e-9)
     if conflict < 0.02:
         sheet["sex"], sheet["pregnant"] = "male", True
     elif conflict < 0.04:
@@ -183,4 +191,6 @@ def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]]
         sheet["age"] = 130 if rng.random() < 0.5 else -1
     elif conflict < 0.065:
         sheet["unknownKey"] = True
+    elif conflict < 0.07 and "left" in sheet.get("limbs", {}):
+        sheet["limbs"]["left"].update(codedPhlegmasia=True, signs={"cyanosis": False, "pulses": "normal"})
     return sheet

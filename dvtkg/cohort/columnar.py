@@ -35,11 +35,10 @@ from rdflib import URIRef
 
 from dvtkg.cases.derive import cockcroft_gault
 from dvtkg.cases.keys import KeySpec
-from dvtkg.cases.sheet import VEIN_NAMES, _literal
-from dvtkg.cases.vocab import DVT, DVTV, SIDES
+from dvtkg.cases.sheet import _literal
+from dvtkg.cases.vocab import DVT, SIDES
 from dvtkg.fast.compile import NOTHING, THING, Expr
 from dvtkg.fast.entail import CaseFacts, Inconsistent, Reasoner, _State
-from dvtkg.fast.values import in_datatype
 from dvtkg.guidance.compiled import CompiledGuidance
 from dvtkg.guidance.engine import MAX_PASSES
 
@@ -77,8 +76,8 @@ class Result:
     single: np.ndarray                          # bool per case: left to the single-case path
     status: dict[tuple[int, int], np.ndarray]   # (statement index, subject slot) -> status code per case
     present: dict[tuple[int, int], np.ndarray]  # does the row exist for the case
-    missing: dict[tuple[int, int], list]        # per row: sorted missing keys (indeterminate rows)
-    blocked_by: dict[tuple[int, int], list]
+    missing: dict[tuple[int, int], np.ndarray]  # (cases x words) missing-key masks (ColumnEngine.decode_keys)
+    blocked_by: dict[tuple[int, int], tuple[np.ndarray, list[str]]]  # bits per case over the row's criteria
     conflicts: list[tuple[int, str, str, str, str | None]] = field(default_factory=list)
 
 
@@ -324,9 +323,9 @@ class ColumnEngine:
         # done here on the columns, after the derivations (which read the facts as stated)
         sex, preg, gest = b.col("sex"), b.col("pregnant"), b.col("gestationWeeks")
         aci, bleed = b.col("bleeding.anticoagulationContraindication"), b.col("bleeding.activeBleeding")
-        male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg)], dtype=bool)
-        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest)], dtype=bool)
-        none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed)], dtype=bool)
+        male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg, strict=True)], dtype=bool)
+        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest, strict=True)], dtype=bool)
+        none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed, strict=True)], dtype=bool)
         self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
                        (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
         self.data_conflicts = male_pregnant.astype(np.int64) + gest_not_pregnant + none_bleeding
@@ -363,7 +362,7 @@ class ColumnEngine:
         crcl, scr = b.col("labs.crclMlMin"), b.col("labs.serumCreatinineMgDl")
         age, weight, sex = b.col("age"), b.col("weightKg"), b.col("sex")
         derived_crcl = []
-        for c, s, a, w, x in zip(crcl, scr, age, weight, sex):
+        for c, s, a, w, x in zip(crcl, scr, age, weight, sex, strict=True):
             if c is None and s is not None and a is not None and w is not None and x in ("male", "female") and s > 0:
                 v = cockcroft_gault(_dec(a), _dec(w), _dec(s), x == "female")
                 derived_crcl.append(self.reasoner.value((str(v), dec, "")))
@@ -371,7 +370,7 @@ class ColumnEngine:
                 derived_crcl.append(None)
         spec = self.keys.patient["labs.crclMlMin"]
         stated = [self._lit_value(spec, str(spec.prop), v) for v in crcl]
-        merged = [s if s is not None else d for s, d in zip(stated, derived_crcl)]
+        merged = [s if s is not None else d for s, d in zip(stated, derived_crcl, strict=True)]
         self._derived[(0, str(spec.prop))] = _codes(merged)
         self._known_derived["labs.crclMlMin"] = np.array([v is not None for v in merged], dtype=bool)
         # the episode age (decision rule 1)
@@ -397,7 +396,7 @@ class ColumnEngine:
             b.col("course.onTherapeuticAnticoagulation")
         f = self.reasoner.value(("false", "http://www.w3.org/2001/XMLSchema#boolean", ""))
         out = []
-        for r_, c, u, o in zip(rec, cur, ru, ot):
+        for r_, c, u, o in zip(rec, cur, ru, ot, strict=True):
             if r_ is not None:
                 out.append(self._lit_value(rec_spec, str(rec_spec.prop), r_))
             elif c == "none" and u is not True and o is not True:
@@ -479,10 +478,9 @@ class ColumnEngine:
                             changed = True
             if not changed:
                 break
-        self._slots = slots
-        self._current_states = {k: {cs[1]: cs[3] for cs in v["states"]} for k, v in slots.items()}
+        self._slots, self._status, self._index = slots, status, index
         result = Result(single=single, status={}, present={}, missing={}, blocked_by={})
-        known = self._known(b)
+        self._key_bits(self._known(b))
         current = {st.iri for st in self.statements}
         for (si, slot), v in slots.items():
             st = self.all_statements[si]
@@ -491,7 +489,7 @@ class ColumnEngine:
             s = status[(si, slot)]
             result.status[(si, slot)] = s
             result.present[(si, slot)] = v["present"]
-            result.missing[(si, slot)] = self._missing(v, s, slot, known, status, index, b)
+            result.missing[(si, slot)] = self._missing(v, s, slot, b.n)
             result.blocked_by[(si, slot)] = self._blocked_by(v, s, b.n)
         result.conflicts = self._conflicts(status, slots, index, b)
         return result
@@ -576,117 +574,153 @@ class ColumnEngine:
             return [template.replace("*", s) for s in SIDES]
         return [template]
 
-    def _crit_keys(self, crit: URIRef, side: str | None, known, options: bool = False) -> list:
-        """[(key, known column)] of a criterion's deciding keys, expanded for the side."""
+    def _key_bits(self, known) -> None:
+        """Every concrete key a criterion can name, as a bit of a (cases x words) uint64 mask."""
+        names: set[str] = set()
+        for info in self.kb.criteria.values():
+            for t in info.keys:
+                for side in (None, *SIDES):
+                    names.update(self._expand(t, side))
+        self.key_names = sorted(names)
+        self.key_bit = {k: i for i, k in enumerate(self.key_names)}
+        self.words = (len(self.key_names) + 63) // 64
+        self._known_fn = known
+        self._unknown_cache: dict[str, np.ndarray] = {}
+        self._contrib_cache: dict[tuple, np.ndarray] = {}
+
+    def _bits(self, keys: list[str]) -> np.ndarray:
+        out = np.zeros(self.words, dtype=np.uint64)
+        for k in keys:
+            i = self.key_bit[k]
+            out[i // 64] |= np.uint64(1) << np.uint64(i % 64)
+        return out
+
+    def _unknown_mask(self, keys: list[str], n: int) -> np.ndarray:
+        """(n, words): the bits of the keys among ``keys`` that are unknown in each case."""
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        for k in dict.fromkeys(keys):
+            col = self._unknown_cache.get(k)
+            if col is None:
+                col = self._unknown_cache[k] = ~self._known_fn(k)
+            i = self.key_bit[k]
+            out[:, i // 64] |= col.astype(np.uint64) << np.uint64(i % 64)
+        return out
+
+    def _crit_key_list(self, crit: URIRef, side: str | None) -> list[str]:
         info = self.kb.criteria.get(crit)
         if info is None:
             return []
-        keys = [k for t in info.keys for k in self._expand(t, side if info.level == "limb" else None)]
-        return [(k, known(k)) for k in keys]
+        return [k for t in info.keys for k in self._expand(t, side if info.level == "limb" else None)]
 
-    def _missing(self, v, s, slot, known, status, index, b: Batch) -> list:
-        """explain.missing_keys and the options' unknown blocks, for the indeterminate rows."""
-        side = KINDS[slot] if slot else None
-        rows = np.nonzero((s == INDETERMINATE) & v["present"])[0]
-        out: list = [None] * b.n
-        if not len(rows):
-            return out
-        crcl_known = known("labs.crclMlMin")
-        parts: list[tuple[np.ndarray, Callable[[int], list[str]]]] = []
-        for role, crit, _kind, state in v["states"]:
-            if role not in ("required", "excluding", "blocking"):
-                continue
-            unk = (state == UNKNOWN) | (state == CONFLICT)
-            parts.append((unk, self._crit_missing(crit, side, known, crcl_known, status, index, 0)))
-        for o, ostates in zip(self._option_verdict_cols(v, b.n), v["options"]):
-            verdict_unknown = o
-            for crit, blocks, state in ostates:
-                if not blocks:
-                    continue
-                unk = verdict_unknown & ((state == UNKNOWN) | (state == CONFLICT))
-                parts.append((unk, self._option_missing(crit, side, known)))
-        for i in rows:
-            keys: list[str] = []
-            for mask, fn in parts:
-                if mask[i]:
-                    keys += fn(i)
-            out[i] = sorted(dict.fromkeys(keys))
-        return out
+    def _option_contrib(self, crit: URIRef, side: str | None, n: int) -> np.ndarray:
+        """safety._unknown_keys: the unknown keys of an option's unknown block, or all of them."""
+        ck = ("opt", crit, side)
+        if ck not in self._contrib_cache:
+            keys = self._crit_key_list(crit, side)
+            unk = self._unknown_mask(keys, n)
+            cand = self._bits(keys)
+            self._contrib_cache[ck] = np.where(unk.any(axis=1)[:, None], unk, cand[None, :])
+        return self._contrib_cache[ck]
 
-    def _option_verdict_cols(self, v, n: int) -> list[np.ndarray]:
-        return [_verdict(o, n) == 1 for o in v["options"]]
-
-    def _option_missing(self, crit: URIRef, side: str | None, known) -> Callable[[int], list[str]]:
-        pairs = self._crit_keys(crit, side, known)
-
-        def fn(i: int) -> list[str]:
-            unknown = [k for k, col in pairs if not col[i]]
-            return list(dict.fromkeys(unknown or [k for k, _ in pairs]))
-        return fn
-
-    def _crit_missing(self, crit: URIRef, side: str | None, known, crcl_known, status, index, depth: int
-                      ) -> Callable[[int], list[str]]:
-        pairs = self._crit_keys(crit, side, known)
-        deps = []
+    def _crit_contrib(self, crit: URIRef, side: str | None, depth: int, n: int) -> np.ndarray:
+        """explain.missing_keys for every case: own unknown keys, those of indeterminate statements it
+        depends on (metWhenApplies, up to depth 2), CrCl known -> no creatinine; none -> all candidates."""
+        ck = ("crit", crit, side, depth)
+        if ck in self._contrib_cache:
+            return self._contrib_cache[ck]
+        keys = self._crit_key_list(crit, side)
+        total = self._unknown_mask(keys, n)
+        cand = np.broadcast_to(self._bits(keys), (n, self.words)).copy()
         if depth <= 2:
             for dep in self.met_when.get(crit, []):
-                si = index.get(dep)
+                si = self._index.get(dep)
                 if si is None:
                     continue
                 st = self.all_statements[si]
-                subs = []
                 for slot in ((0, 1, 2) if st.limb_level else (0,)):
                     s_side = KINDS[slot] if (st.limb_level and slot) else None
                     if not (s_side == side or s_side is None):
                         continue
-                    inner = []
-                    for role, c2, _k, _state in self._states_for(si, slot):
-                        if role in ("required", "excluding", "blocking"):
-                            inner.append((si, slot, role, c2,
-                                          self._crit_missing(c2, s_side, known, crcl_known, status, index, depth + 1)))
-                    subs.append((si, slot, inner))
-                deps.append(subs)
-
-        def fn(i: int) -> list[str]:
-            keys = [k for k, col in pairs if not col[i]]
-            cands = [k for k, _ in pairs]
-            for subs in deps:
-                for si, slot, inner in subs:
-                    if status[(si, slot)][i] != INDETERMINATE or not self._row_present(si, slot, i):
+                    live = (self._status[(si, slot)] == INDETERMINATE) & self._slots[(si, slot)]["present"]
+                    if not live.any():
                         continue
-                    for _si, _slot, _role, c2, f in inner:
-                        st2 = self._current_states[(si, slot)][c2][i]
-                        if st2 in (UNKNOWN, CONFLICT):
-                            keys += f(i)
-            if crcl_known[i]:
-                keys = [k for k in keys if k != "labs.serumCreatinineMgDl"]
-                cands = [k for k in cands if k != "labs.serumCreatinineMgDl"]
-            return list(dict.fromkeys(keys or cands))
-        return fn
+                    for role, c2, _k, state in self._slots[(si, slot)]["states"]:
+                        if role in ("required", "excluding", "blocking"):
+                            on = live & ((state == UNKNOWN) | (state == CONFLICT))
+                            if on.any():
+                                total |= np.where(on[:, None], self._crit_contrib(c2, s_side, depth + 1, n),
+                                                  np.uint64(0))
+        scr = self.key_bit.get("labs.serumCreatinineMgDl")
+        if scr is not None:
+            drop = np.zeros(self.words, dtype=np.uint64)
+            drop[scr // 64] = np.uint64(1) << np.uint64(scr % 64)
+            crcl = self._known_fn("labs.crclMlMin")[:, None]
+            total = np.where(crcl, total & ~drop, total)
+            cand = np.where(crcl, cand & ~drop, cand)
+        out = np.where(total.any(axis=1)[:, None], total, cand)
+        self._contrib_cache[ck] = out
+        return out
 
-    def _states_for(self, si: int, slot: int) -> list:
-        return self._slots[(si, slot)]["states"]
-
-    def _row_present(self, si: int, slot: int, i: int) -> bool:
-        return bool(self._slots[(si, slot)]["present"][i])
-
-    def _blocked_by(self, v, s, n: int) -> list:
-        """The criteria that block a blocked row: met blocking criteria, and met blocks of blocked options."""
-        out: list = [None] * n
-        rows = np.nonzero((s == BLOCKED) & v["present"])[0]
-        if not len(rows):
+    def _missing(self, v, s, slot, n: int) -> np.ndarray:
+        """(n, words) missing-key masks of one statement and slot (explain.py and safety.explain_options)."""
+        side = KINDS[slot] if slot else None
+        live = (s == INDETERMINATE) & v["present"]
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        if not live.any():
             return out
-        crit_parts = [(crit, state == MET) for role, crit, _k, state in v["states"] if role == "blocking"]
-        opt_parts = []
+        for role, crit, _kind, state in v["states"]:
+            if role not in ("required", "excluding", "blocking"):
+                continue
+            on = live & ((state == UNKNOWN) | (state == CONFLICT))
+            if on.any():
+                out |= np.where(on[:, None], self._crit_contrib(crit, side, 0, n), np.uint64(0))
+        for ostates in v["options"]:
+            verdict_unknown = live & (_verdict(ostates, n) == 1)
+            if not verdict_unknown.any():
+                continue
+            for crit, blocks, state in ostates:
+                if not blocks:
+                    continue
+                on = verdict_unknown & ((state == UNKNOWN) | (state == CONFLICT))
+                if on.any():
+                    out |= np.where(on[:, None], self._option_contrib(crit, side, n), np.uint64(0))
+        return out
+
+    def decode_keys(self, mask: np.ndarray) -> list[str]:
+        """A missing-key mask (one row) as the sorted key names."""
+        out = []
+        for w in range(self.words):
+            x = int(mask[w])
+            while x:
+                low = x & -x
+                out.append(self.key_names[w * 64 + low.bit_length() - 1])
+                x ^= low
+        return sorted(out)
+
+    def _blocked_by(self, v, s, n: int) -> tuple[np.ndarray, list[str]]:
+        """(bits per case, names): the criteria that block a blocked row (met blocking criteria, met blocks
+        of blocked options), as a uint64 over this row's own list of criteria."""
+        names: list[str] = []
+        parts: list[tuple[str, np.ndarray]] = []
+        for role, crit, _k, state in v["states"]:
+            if role == "blocking":
+                parts.append((str(crit).rsplit("/", 1)[-1], state == MET))
         for ostates in v["options"]:
             opt_blocked = _verdict(ostates, n) == 2
             for crit, blocks, state in ostates:
                 if blocks:
-                    opt_parts.append((crit, opt_blocked & (state == MET)))
-        for i in rows:
-            found = [str(c).rsplit("/", 1)[-1] for c, m in crit_parts + opt_parts if m[i]]
-            out[i] = sorted(dict.fromkeys(found))
-        return out
+                    parts.append((str(crit).rsplit("/", 1)[-1], opt_blocked & (state == MET)))
+        for name, _m in parts:
+            if name not in names:
+                names.append(name)
+        names.sort()
+        if len(names) > 64:
+            raise Unsupported("more than 64 blocking criteria on one statement")
+        bits = np.zeros(n, dtype=np.uint64)
+        live = (s == BLOCKED) & v["present"]
+        for name, m in parts:
+            bits |= (m & live).astype(np.uint64) << np.uint64(names.index(name))
+        return bits, names
 
     def _conflicts(self, status, slots, index, b: Batch) -> list:
         """The conflict candidates that both apply (same leg, or one of them patient-level)."""

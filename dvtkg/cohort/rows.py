@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pyarrow.compute  # noqa: F401  (pa.compute below)
 
 from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.sheet import VEIN_NAMES
@@ -61,7 +62,7 @@ def batch_from_rows(rows: list[dict[str, Any]]) -> Batch:
     veins = {}
     for s in SIDES:
         arr = np.empty(n, dtype=object)
-        arr[:] = [_veins(r.get(f"limbs.{s}.veins")) if g else None for r, g in zip(rows, given[s])]
+        arr[:] = [_veins(r.get(f"limbs.{s}.veins")) if g else None for r, g in zip(rows, given[s], strict=True)]
         veins[s] = arr
     return Batch(n, col, given, veins)
 
@@ -106,44 +107,80 @@ class PartitionAssessor:
         self.engine_hash = engine_hash(self.engine)
         self.version = self.assessor.kb.version
 
-    def assess_rows(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        """Output tables (as lists of dicts) for flat rows."""
-        out: dict[str, list[dict[str, Any]]] = {"results": [], "cases": [], "conflicts": [], "errors": []}
-        if not rows:
-            return out
-        b = batch_from_rows(rows)
+    def assess_rows(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Output tables (pyarrow Tables, run.py's schemas) for flat rows."""
+        return self.assess_batch(batch_from_rows(rows), rows)
+
+    def assess_batch(self, b: Batch, rows: Any) -> dict[str, Any]:
+        """Output tables for a Batch; ``rows`` (a list, or a callable i -> row) feeds the single-case path."""
+        import pyarrow as pa
+
+        from dvtkg.cohort.run import _schemas
+
+        schemas = _schemas()
+        singles: dict[str, list[dict[str, Any]]] = {"results": [], "cases": [], "conflicts": [], "errors": []}
+        if b.n == 0:
+            return {k: pa.Table.from_pylist([], schema=schemas[k]) for k in singles}
         res = self.engine.assess(b)
         ids = b.col("id")
+        id_arr = pa.array([v if isinstance(v, str) else json.dumps(v) for v in ids], type=pa.string())
         names = {si: self.assessor.kb.statements[st.iri].id for si, st in enumerate(self.engine.all_statements)
                  if st.iri in self.assessor.kb.statements}
-        # rows in the single-case order: statement id, then limb ("" first)
         keys = sorted(res.status, key=lambda k: (names[k[0]], "" if (k[1] == 0) else KINDS[k[1]]))
         columnar = ~res.single
-        per_case: list[list[dict[str, Any]]] = [[] for _ in range(b.n)]
+        status_dict = pa.array(list(STATUSES), type=pa.string())
+        parts = []
         for k in keys:
             si, slot = k
-            s, present = res.status[k], res.present[k] & columnar
-            limb = KINDS[slot] if slot else None
-            for i in np.nonzero(present)[0]:
-                st = STATUSES[s[i]]
-                per_case[i].append({"case_id": ids[i], "statement": names[si], "limb": limb, "status": st,
-                                    "missing": res.missing[k][i] if st == "indeterminate" else None,
-                                    "blocked_by": res.blocked_by[k][i] if st == "blocked" else None})
-        by_case: dict[int, list[dict]] = {}
-        for i, a, bb, kind, limb in res.conflicts:
-            if columnar[i]:
-                by_case.setdefault(i, []).append({"case_id": ids[i], "a": a, "b": bb, "kind": kind, "limb": limb})
-        for i in range(b.n):
-            base = {"case_id": ids[i], "knowledge_version": self.version, "knowledge_hash": self.knowledge_hash,
-                    "engine_hash": self.engine_hash}
-            if columnar[i]:
-                out["results"] += per_case[i]
-                out["conflicts"] += by_case.get(i, [])
-                out["cases"].append({**base, "valid": True, "path": "columns",
-                                     "data_conflicts": int(self.engine.data_conflicts[i])})
+            idx = np.nonzero(res.present[k] & columnar)[0]
+            if not len(idx):
                 continue
-            self._single(rows[i], ids[i], base, out)
-        return out
+            s = res.status[k][idx]
+            limb = KINDS[slot] if slot else None
+            missing = self._list_column(res.missing[k][idx], s == 2, self.engine.decode_keys)
+            bits, crit_names = res.blocked_by[k]
+            blocked = self._list_column(bits[idx][:, None], s == 1,
+                                        lambda m, names=crit_names: [names[j] for j in range(64) if int(m[0]) >> j & 1])
+            parts.append(pa.table({
+                "case_id": id_arr.take(pa.array(idx)),
+                "statement": pa.array([names[si]] * len(idx), type=pa.string()),
+                "limb": pa.array([limb] * len(idx), type=pa.string()),
+                "status": status_dict.take(pa.array(s.astype(np.int32))),
+                "missing": missing, "blocked_by": blocked}, schema=schemas["results"]))
+        conflicts = [{"case_id": id_arr[i].as_py(), "a": a, "b": bb, "kind": kind, "limb": limb}
+                     for i, a, bb, kind, limb in res.conflicts if columnar[i]]
+        cidx = np.nonzero(columnar)[0]
+        n_c = len(cidx)
+        cases = pa.table({
+            "case_id": id_arr.take(pa.array(cidx)), "valid": pa.array(np.ones(n_c, dtype=bool)),
+            "path": pa.array(["columns"] * n_c, type=pa.string()),
+            "data_conflicts": pa.array(self.engine.data_conflicts[cidx].astype(np.int64)),
+            "knowledge_version": pa.array([self.version] * n_c, type=pa.string()),
+            "knowledge_hash": pa.array([self.knowledge_hash] * n_c, type=pa.string()),
+            "engine_hash": pa.array([self.engine_hash] * n_c, type=pa.string())}, schema=schemas["cases"])
+        base = {"knowledge_version": self.version, "knowledge_hash": self.knowledge_hash,
+                "engine_hash": self.engine_hash}
+        for i in np.nonzero(res.single)[0]:
+            row = rows(int(i)) if callable(rows) else rows[int(i)]
+            self._single(row, ids[i], {**base, "case_id": ids[i]}, singles)
+        return {
+            "results": pa.concat_tables([*parts, pa.Table.from_pylist(singles["results"], schema=schemas["results"])]),
+            "cases": pa.concat_tables([cases, pa.Table.from_pylist(singles["cases"], schema=schemas["cases"])]),
+            "conflicts": pa.Table.from_pylist(conflicts + singles["conflicts"], schema=schemas["conflicts"]),
+            "errors": pa.Table.from_pylist(singles["errors"], schema=schemas["errors"]),
+        }
+
+    @staticmethod
+    def _list_column(masks: np.ndarray, live: np.ndarray, decode: Any) -> Any:
+        """A list<string> column: decode each distinct mask once, null where the row is not live."""
+        import pyarrow as pa
+
+        if not len(masks):
+            return pa.array([], type=pa.list_(pa.string()))
+        uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
+        lists = pa.array([decode(u) for u in uniq], type=pa.list_(pa.string()))
+        taken = lists.take(pa.array(inverse.reshape(-1).astype(np.int32)))
+        return pa.compute.if_else(pa.array(live), taken, pa.scalar(None, type=pa.list_(pa.string())))
 
     def _single(self, row: dict[str, Any], case_id: Any, base: dict[str, Any],
                 out: dict[str, list[dict[str, Any]]]) -> None:
@@ -166,3 +203,65 @@ class PartitionAssessor:
         out["conflicts"] += conflicts
         out["cases"].append({**base, "valid": True, "path": "single", "data_conflicts": len(data["dataConflicts"])})
 
+
+
+def _encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct values) of an Arrow column, nulls as None (dictionary-encoded, no row loop)."""
+    import pyarrow.compute as pc
+
+    try:
+        enc = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
+        return enc.indices.to_numpy(zero_copy_only=False).astype(np.int32), enc.dictionary.to_pylist()
+    except Exception:  # a type dictionary encoding does not take (lists): through Python values
+        values = column.to_pylist()
+        index: dict[Any, int] = {}
+        uniq: list[Any] = []
+        codes = np.empty(len(values), dtype=np.int32)
+        for i, v in enumerate(values):
+            k = (type(v), tuple(v) if isinstance(v, list) else v)
+            j = index.get(k)
+            if j is None:
+                j = index[k] = len(uniq)
+                uniq.append(v)
+            codes[i] = j
+        return codes, uniq
+
+
+def batch_from_arrow(table: Any) -> Batch:
+    """An Arrow table of flat rows (frame.py's columns) as a Batch, column by column."""
+    n = table.num_rows
+    names = set(table.column_names)
+    cache: dict[str, np.ndarray] = {}
+
+    def col(name: str) -> np.ndarray:
+        if name not in cache:
+            if name not in names:
+                arr = np.empty(n, dtype=object)
+                arr[:] = None
+            else:
+                codes, uniques = _encoded(table.column(name))
+                values = np.empty(len(uniques), dtype=object)
+                values[:] = [_unnull(u) if not isinstance(u, list) else u for u in uniques]
+                arr = values[codes] if len(uniques) else np.empty(n, dtype=object)
+            cache[name] = arr
+        return cache[name]
+    given = {s: np.array([bool(v) for v in col(f"limbs.{s}.given")], dtype=bool) for s in SIDES}
+    veins = {}
+    for s in SIDES:
+        if f"limbs.{s}.veins" in names:
+            codes, uniques = _encoded(table.column(f"limbs.{s}.veins"))
+            decoded = np.empty(len(uniques), dtype=object)
+            decoded[:] = [_veins(u) for u in uniques]
+            arr = decoded[codes] if len(uniques) else np.empty(n, dtype=object)
+        else:
+            arr = np.empty(n, dtype=object)
+            arr[:] = None
+        arr = arr.copy()
+        arr[~given[s]] = None
+        veins[s] = arr
+    return Batch(n, col, given, veins)
+
+
+def arrow_row(table: Any, i: int) -> dict[str, Any]:
+    """One row of an Arrow table as a flat row (for the single-case path)."""
+    return {name: table.column(name)[i].as_py() for name in table.column_names}

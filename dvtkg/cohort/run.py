@@ -104,16 +104,19 @@ def assess_partition(df: Any, out_dir: str, partition_info: dict | None = None) 
     number = (partition_info or {}).get("number", 0)
     if len(df) == 0:
         return pd.DataFrame({"partition": [number], "cases": [0], "rows": [0], "single": [0], "errors": [0]})
-    tables = _engine().assess_rows(_py_rows(df))
-    schemas = _schemas()
+
+    from dvtkg.cohort.rows import arrow_row, batch_from_arrow
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    tables = _engine().assess_batch(batch_from_arrow(table), lambda i: arrow_row(table, i))
     for name in TABLES:
         folder = Path(out_dir) / name
         folder.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pylist(tables[name], schema=schemas[name])
-        pq.write_table(table, folder / f"part-{number:05d}.parquet")
-    single = sum(1 for c in tables["cases"] if c["path"] == "single")
-    return pd.DataFrame({"partition": [number], "cases": [len(tables["cases"])], "rows": [len(tables["results"])],
-                         "single": [single], "errors": [len(tables["errors"])]})
+        pq.write_table(tables[name], folder / f"part-{number:05d}.parquet")
+    paths = tables["cases"].column("path").to_pylist()
+    return pd.DataFrame({"partition": [number], "cases": [tables["cases"].num_rows],
+                         "rows": [tables["results"].num_rows], "single": [paths.count("single")],
+                         "errors": [tables["errors"].num_rows]})
 
 
 def sheets_to_parquet(source: Path, target: Path, keys: Any, rows_per_file: int = DEFAULT_PARTITION_ROWS
