@@ -37,6 +37,7 @@ def cohort(tmp_path_factory: pytest.TempPathFactory):
 
     assessor = Assessor(engine="fast")
     keys = assessor.kb.keys
+    assert assessor.fast is not None
     thresholds = thresholds_from_tbox(assessor.fast.compiled, keys)
     sheets = [generate_cohort_case(i, keys, thresholds) for i in range(N)]
     # a hand-written case: active bleeding with a proximal DVT (decision rule 14: a met absolute
@@ -64,7 +65,7 @@ def test_every_row_equals_the_single_case_path(cohort) -> None:
         errors[e["case_id"]].add((e["key"], e["rule"], e["value"]))
     cases = {c["case_id"]: c for c in tables["cases"]}
     assert len(cases) == len(sheets)
-    mismatches = []
+    mismatches: list[tuple] = []
     for sheet in sheets:
         cid = sheet["id"]
         try:
@@ -87,7 +88,8 @@ def test_every_row_equals_the_single_case_path(cohort) -> None:
                 mismatches.append((cid, k, "status", w["status"], g["status"]))
             elif w["status"] == "indeterminate" and (g["missing"] or []) != w["missing"]:
                 mismatches.append((cid, k, "missing", w["missing"], g["missing"]))
-            elif w["status"] == "blocked" and cases[cid]["path"] == "columns" and not (g["blocked_by"] and w["blockedBy"]):
+            elif (w["status"] == "blocked" and cases[cid]["path"] == "columns"
+                  and not (g["blocked_by"] and w["blockedBy"])):
                 mismatches.append((cid, k, "blocked_by", w["blockedBy"], g["blocked_by"]))
     assert not mismatches, mismatches[:10]
 

@@ -35,7 +35,8 @@ def _generate(args: tuple[int, int, str]) -> int:
 
     start, stop, folder = args
     keys = load_key_table(load_knowledge(paths.project_root()))
-    owl = sorted(paths.build_dir(paths.project_root()).glob("kb-*-reasoner-v*.owl"), key=lambda p: p.stat().st_mtime)[-1]
+    build = paths.build_dir(paths.project_root())
+    owl = sorted(build.glob("kb-*-reasoner-v*.owl"), key=lambda p: p.stat().st_mtime)[-1]
     compiled = CompiledClassifier.load(compiled_path(owl))
     thresholds = thresholds_from_tbox(compiled, keys)
     rows = [sheet_to_row(generate_cohort_case(i, keys, thresholds, rare=RARE), keys) for i in range(start, stop)]

@@ -112,7 +112,7 @@ class ColumnEngine:
         self.order = self.reasoner.order
         self.spec_by_prop: dict[str, KeySpec] = {str(p): s for p, s in self.keys.by_prop.items()}
         self.seg_class = {str(v).rsplit("vein-", 1)[-1]: str(c) for v, c in kb.segment_classes.items()}
-        self._vein_cache: dict[tuple, dict[Expr, bool] | None] = {}
+        self._vein_cache: dict[tuple | None, dict[Expr, bool] | None] = {}
         self._check_fragment()
         self._prepare_guidance()
 
@@ -242,7 +242,7 @@ class ColumnEngine:
         key = (kind, e)
         if key not in self._data_cache:
             codes, states = self._veins[kind]
-            table = np.array([bool(s is not _BAD and s is not None and s[e]) for s in states], dtype=bool)
+            table = np.array([isinstance(s, dict) and bool(s[e]) for s in states], dtype=bool)
             self._data_cache[key] = table[codes] & b.given[KINDS[kind]]
         return self._data_cache[key]
 
@@ -324,7 +324,8 @@ class ColumnEngine:
         sex, preg, gest = b.col("sex"), b.col("pregnant"), b.col("gestationWeeks")
         aci, bleed = b.col("bleeding.anticoagulationContraindication"), b.col("bleeding.activeBleeding")
         male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg, strict=True)], dtype=bool)
-        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest, strict=True)], dtype=bool)
+        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest, strict=True)],
+                                     dtype=bool)
         none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed, strict=True)], dtype=bool)
         self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
                        (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
@@ -361,7 +362,7 @@ class ColumnEngine:
         dec = "http://www.w3.org/2001/XMLSchema#decimal"
         crcl, scr = b.col("labs.crclMlMin"), b.col("labs.serumCreatinineMgDl")
         age, weight, sex = b.col("age"), b.col("weightKg"), b.col("sex")
-        derived_crcl = []
+        derived_crcl: list[Any] = []
         for c, s, a, w, x in zip(crcl, scr, age, weight, sex, strict=True):
             if c is None and s is not None and a is not None and w is not None and x in ("male", "female") and s > 0:
                 v = cockcroft_gault(_dec(a), _dec(w), _dec(s), x == "female")
@@ -376,7 +377,7 @@ class ColumnEngine:
         # the episode age (decision rule 1)
         vte = b.col("course.vteDaysAgo")
         legs = [(b.given[s], b.veins[s], b.col(f"limbs.{s}.symptomDays")) for s in SIDES]
-        episode = []
+        episode: list[Any] = []
         for i, v in enumerate(vte):
             if v is not None:
                 episode.append(self.reasoner.value((str(_dec(v)), dec, "")))
@@ -468,7 +469,7 @@ class ColumnEngine:
                 status[k] = _status(v["states"], verdicts[k], b.n)
             changed = False
             decided = self._dependent(types, status, index, b)
-            for (si, slot), v in slots.items():
+            for v in slots.values():
                 for cs in v["states"]:
                     key = (cs[1], cs[2])
                     if key in decided:
@@ -619,7 +620,7 @@ class ColumnEngine:
             keys = self._crit_key_list(crit, side)
             unk = self._unknown_mask(keys, n)
             cand = self._bits(keys)
-            self._contrib_cache[ck] = np.where(unk.any(axis=1)[:, None], unk, cand[None, :])
+            self._contrib_cache[ck] = np.where(np.asarray(unk.any(axis=1))[:, None], unk, cand[None, :])
         return self._contrib_cache[ck]
 
     def _crit_contrib(self, crit: URIRef, side: str | None, depth: int, n: int) -> np.ndarray:
@@ -657,7 +658,7 @@ class ColumnEngine:
             crcl = self._known_fn("labs.crclMlMin")[:, None]
             total = np.where(crcl, total & ~drop, total)
             cand = np.where(crcl, cand & ~drop, cand)
-        out = np.where(total.any(axis=1)[:, None], total, cand)
+        out = np.where(np.asarray(total.any(axis=1))[:, None], total, cand)
         self._contrib_cache[ck] = out
         return out
 
@@ -743,7 +744,7 @@ class ColumnEngine:
                     for i in np.nonzero(both)[0]:
                         out.append((int(i), self.kb.statements[a].id if a in self.kb.statements else str(a),
                                     self.kb.statements[bb].id if bb in self.kb.statements else str(bb),
-                                    cand.kind, limb))
+                                    getattr(cand, "kind", ""), limb))
         return out
 
 

@@ -26,7 +26,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute below)
 from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.sheet import VEIN_NAMES
 from dvtkg.cases.vocab import SIDES
-from dvtkg.cohort.columnar import KINDS, STATUSES, Batch, ColumnEngine, _BAD
+from dvtkg.cohort.columnar import _BAD, KINDS, STATUSES, Batch, ColumnEngine
 from dvtkg.cohort.frame import _unnull, row_to_sheet
 
 COHORT_VERSION = 1
@@ -78,7 +78,7 @@ def engine_hash(engine: ColumnEngine) -> str:
         "criteria": sorted([str(c.iri), c.limb_level, str(c.met), str(c.not_met)] for c in g.criteria.values()),
         "dependent": [[str(d.iri), sorted(map(str, d.depends_on)), str(d.fact), str(d.presupposes), d.by_population]
                       for d in g.dependent],
-        "candidates": [[str(a), str(b), c.kind] for a, b, c in g.candidates],
+        "candidates": [[str(a), str(b), getattr(c, "kind", "")] for a, b, c in g.candidates],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -82,7 +82,7 @@ def _engine() -> Any:
     if worker is not None:
         if getattr(worker, "dvtkg_engine", None) is None:
             _load_into(worker)
-        return worker.dvtkg_engine
+        return getattr(worker, "dvtkg_engine")  # noqa: B009  (set by the plugin, unknown to the type)
     from dvtkg.cohort.rows import PartitionAssessor
 
     return PartitionAssessor()

@@ -33,10 +33,11 @@ def summarise(out: Path, top: int = 10) -> dict[str, Any]:
         flat = pc.list_flatten(results.column("missing"))
         for row in pa_counts(flat):
             missing[row[0]] = row[1]
-    conflict_counts: dict[tuple[str, str, str], int] = {}
+    conflict_counts: dict[tuple[str, str, str], int] = {}  # (a, b, kind) -> cases
     for row in conflicts.group_by(["a", "b", "kind"]).aggregate([("case_id", "count")]).to_pylist():
         conflict_counts[(row["a"], row["b"], row["kind"])] = row["case_id_count"]
-    paths = {r["path"]: r["case_id_count"] for r in cases.group_by(["path"]).aggregate([("case_id", "count")]).to_pylist()}
+    paths = {r["path"]: r["case_id_count"]
+             for r in cases.group_by(["path"]).aggregate([("case_id", "count")]).to_pylist()}
     hashes = sorted({(r["knowledge_hash"], r["engine_hash"]) for r in
                      cases.select(["knowledge_hash", "engine_hash"]).to_pylist()})
     return {
@@ -46,8 +47,8 @@ def summarise(out: Path, top: int = 10) -> dict[str, Any]:
         "hashes": [{"knowledge": k, "engine": e} for k, e in hashes],
         "statuses": dict(sorted(by_statement.items())),
         "missing": sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))[:top],
-        "conflicts": sorted(({"a": a, "b": b, "kind": k, "cases": n} for (a, b, k), n in conflict_counts.items()),
-                            key=lambda d: (-d["cases"], d["a"], d["b"]))[:top],
+        "conflicts": [{"a": a, "b": b, "kind": k, "cases": n} for (a, b, k), n in
+                      sorted(conflict_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
         "errors": sorted(({"key": r["key"], "rule": r["rule"], "cases": r["case_id_count"]} for r in
                           errors.group_by(["key", "rule"]).aggregate([("case_id", "count")]).to_pylist()),
                          key=lambda d: (-d["cases"], d["key"]))[:top],

@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                           "Parquet (one row per case), column-wise on a Dask cluster.")
     sub = p.add_subparsers(dest="cohort_command", metavar="COMMAND", required=True)
     r = sub.add_parser("run", help="assess every case of INPUT into Parquet tables under --out")
-    r.add_argument("input", metavar="INPUT", help="a folder of case sheets, an .ndjson file, or Parquet (file or folder)")
+    r.add_argument("input", metavar="INPUT",
+                   help="a folder of case sheets, an .ndjson file, or Parquet (file or folder)")
     r.add_argument("--out", metavar="DIR", required=True, help="output folder (results/, cases/, conflicts/, errors/)")
     r.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="a Dask scheduler (tcp://host:8786); default: a local cluster, one worker per core")
