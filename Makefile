@@ -21,7 +21,7 @@ KB_SOURCES := $(shell find ontology -name '*.ttl' -o -type d 2>/dev/null) ontolo
               $(wildcard dvtkg/kb/*.py) dvtkg/paths.py
 KB_OUTPUTS := build/dvtkg.ttl build/dvtkg.owl
 
-.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean
+.PHONY: help install java build validate qc pytest test demo bench differential docs chromium clean distclean lint typecheck
 
 help: ## list the targets
 	@echo "dvtkg make targets:"
@@ -63,7 +63,13 @@ qc: $(STAMP) ## curation gate: every queries/qc/*.rq must return no rows (dvtkg 
 pytest: $(STAMP) ## run the Python tests only (PYTEST_ARGS=... to pass options)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: java build validate qc chromium pytest ## build + validate + qc + pytest (installs chromium first for the browser test)
+lint: $(STAMP) ## ruff over the Python code (rules in pyproject.toml; `$(VENV)/bin/ruff check --fix` sorts imports)
+	$(VENV)/bin/ruff check
+
+typecheck: $(STAMP) ## mypy over dvtkg/ and tests/ (settings in pyproject.toml)
+	$(VENV)/bin/mypy
+
+test: java lint typecheck build validate qc chromium pytest ## lint + typecheck + build + validate + qc + pytest (installs chromium first for the browser test)
 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)
@@ -132,3 +138,16 @@ release: $(STAMP) ## stamp a release: make release VERSION=x.y.z (VERSION, ontol
 	  echo "usage: make release VERSION=x.y.z [TAG=1]" >&2; exit 2; fi
 	$(PY) -m dvtkg.kb.release $(call release_arg,VERSION) $(if $(filter 1 yes true,$(call release_arg,TAG)),--tag,)
 	$(PY) -m dvtkg.kb.build
+
+# `make serve [CDS_PORT=8080] [CDS_ARGS='--workers 2']`: the CDS Hooks 2.0 service and the try-it page on
+# 127.0.0.1 (development mode: JWTs not verified; docs/cds-hooks.md). Ctrl-C stops it.
+CDS_PORT ?= 8080
+CDS_ARGS ?=
+.PHONY: serve bench-service
+serve: build $(STAMP) ## start the CDS Hooks service and the try-it page on http://127.0.0.1:CDS_PORT/
+	$(DVTKG) serve --port $(CDS_PORT) $(CDS_ARGS)
+
+# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order']`
+BENCH_ARGS ?=
+bench-service: build $(STAMP) ## requests/s and p50/p95 latency of the CDS Hooks endpoint under concurrent load
+	$(PY) -m dvtkg.service.bench $(BENCH_ARGS)

@@ -30,6 +30,8 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.docs",
     "dvtkg.commands.query",
     "dvtkg.commands.publish",
+    "dvtkg.commands.serve",
+    "dvtkg.commands.fhir",
     "dvtkg.commands.cohort",
 ]
 

@@ -114,7 +114,8 @@ def vein_closures(case: Graph, unclosed: set[URIRef]) -> list[Closure]:
             continue
         members = tuple(sorted(case.objects(limb, DVT.hasThrombusIn)))
         closures.append(Closure(limb, DVT.hasThrombusIn, members,
-                                "case-sheet contract: the imaged vein segments of a limb given in the case are complete"))
+                                "case-sheet contract: the imaged vein segments of a limb given in the case "
+                                "are complete"))
     return closures
 
 
@@ -133,7 +134,7 @@ def limb_closures(case: Graph, conflicts: list | None = None) -> list[Closure]:
         limbs = tuple(sorted(case.objects(patient, DVT.hasLimb)))
         if not limbs:
             continue
-        given = {str(case.value(l, DVT.laterality) or "").rsplit("/", 1)[-1] for l in limbs}
+        given = {str(case.value(limb, DVT.laterality) or "").rsplit("/", 1)[-1] for limb in limbs}
         if sides_in_conflict - given:
             continue
         closures.append(Closure(patient, DVT.hasLimb, limbs,

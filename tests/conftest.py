@@ -19,3 +19,11 @@ def project_root() -> Path:
 def examples_dir() -> Path:
     """The example case sheets that the demo and the knowledge tests use."""
     return ROOT / "examples" / "cases"
+
+
+@pytest.fixture(scope="session")
+def service_guidance():
+    """The CDS service's knowledge base on the fast engine, loaded once for every service test module."""
+    from dvtkg.service.guidance import Guidance
+
+    return Guidance.load("fast")

@@ -160,7 +160,8 @@ def test_load_knowledge_cache_follows_source_content(tmp_path):
     assert len(caches) == 1 and kb_build.sources_hash(home) in caches[0].name
     # unchanged sources: the on-disk cache is read (a marker put into it shows up), into a new graph
     with caches[0].open("a", encoding="utf-8") as fh:
-        fh.write('\n<https://w3id.org/dvtkg/rec/AHA11-T1> <http://www.w3.org/2000/01/rdf-schema#comment> "from the cache" .\n')
+        fh.write('\n<https://w3id.org/dvtkg/rec/AHA11-T1> <http://www.w3.org/2000/01/rdf-schema#comment> '
+                 '"from the cache" .\n')
     again = kb_build.load_knowledge(home)
     assert again is not first, "no in-process memo: every call returns a new graph"
     assert any(str(o) == "from the cache" for o in again.objects(REC["AHA11-T1"], RDFS.comment))

@@ -57,7 +57,8 @@ def test_shacl_core(entry):
 # pySHACL's own scorer on its report graph: a second opinion on a few entries that exercise
 # complex paths, qualified shapes and the validation-report structure.
 PYSHACL_SCORED = ["core/path/path-complex-001", "core/node/qualified-001", "core/property/qualifiedValueShape-001",
-                  "core/validation-reports/shared", "core/property/datatype-ill-formed", "core/targets/multipleTargets-001"]
+                  "core/validation-reports/shared", "core/property/datatype-ill-formed",
+                  "core/targets/multipleTargets-001"]
 
 
 @pytest.mark.parametrize("entry", [e for e in ENTRIES if e.id in PYSHACL_SCORED], ids=lambda e: e.id)

@@ -87,7 +87,7 @@ def test_recommendation_page_shows_statement_and_grade(site, browser, graph):
         " const s = getComputedStyle(b); return {text: b.innerText, title: b.title, w: r.width, h: r.height,"
         " visible: s.visibility === 'visible' && s.display !== 'none', bg: s.backgroundColor}; })")
     assert [b["text"] for b in badges] == ["Class I", "LOE C"]
-    for b, level in zip(badges, (GRADE["aha2011-class-I"], GRADE["aha2011-loe-C"])):
+    for b, level in zip(badges, (GRADE["aha2011-class-I"], GRADE["aha2011-loe-C"]), strict=True):
         assert b["visible"] and b["w"] > 20 and b["h"] > 10, b
         assert b["title"] == norm(graph.value(level, DVT.meaning))
         assert norm(graph.value(level, DVT.meaning)) in norm(text)  # the meaning is visible too

@@ -58,7 +58,8 @@ class Page(HTMLParser):
         if tag == "a" and "href" in a:
             self._a = [a["href"], ""]
         if "badge" in a.get("class", "").split():
-            self._badge = {"class": a.get("class", ""), "title": a.get("title", ""), "href": a.get("href", ""), "text": ""}
+            self._badge = {"class": a.get("class", ""), "title": a.get("title", ""), "href": a.get("href", ""),
+                           "text": ""}
         if tag not in ("br", "meta", "link", "img", "input"):
             self._stack.append((tag, a))
 

@@ -34,6 +34,7 @@ def _state(types: set[URIRef], name: str) -> str:
 
 def _classify(assessor: Assessor, sheet: dict) -> tuple[dict[str, set[URIRef]], bool]:
     p = assessor._prepare({"id": "fast-test", **sheet})
+    assert assessor.fast is not None
     result = classify(assessor.fast, p.graph, p.closures, p.case_iri, assessor.kb.segment_classes)
     out: dict[str, set[URIRef]] = {}
     for s, _, o in result.inferred.triples((None, RDF.type, None)):
@@ -209,12 +210,15 @@ def test_legs_not_said_different_are_different_when_they_cannot_be_the_same(asse
             g.remove((node, None, None))
         return g, _subjects(p.graph)
 
+    assert assessor.fast is not None
     g, subjects = graph(days_right=5)
     inferred = assessor.fast.classify_graph(g, subjects)
+    assert inferred is not None
     patient = next(s for s in subjects if str(s).endswith("#patient"))
     assert _state(set(inferred.objects(patient, RDF.type)), "ProximalDvt") == NOT_MET
     # same duration: still two legs, as one leg cannot have a soleal thrombus and a
     # thrombus list closed to the peroneal vein
     g, subjects = graph(days_right=3)
     inferred = assessor.fast.classify_graph(g, subjects)
+    assert inferred is not None
     assert _state(set(inferred.objects(patient, RDF.type)), "ProximalDvt") == NOT_MET

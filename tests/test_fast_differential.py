@@ -81,8 +81,8 @@ def test_fast_agrees_with_hermit_on_generated_cases(assessor: Assessor) -> None:
 def test_a_mismatch_is_shrunk_to_the_statements_that_cause_it(assessor: Assessor, tmp_path) -> None:
     # a stand-in reference that disagrees exactly when the left limb has cyanosis: the shrunk
     # graph must keep that statement and lose (almost) everything else
-    from dvtkg.fast.classify import FastClassifier, load_or_compile
     from dvtkg.cases.vocab import DVT
+    from dvtkg.fast.classify import FastClassifier, load_or_compile
 
     fast = FastClassifier(load_or_compile(assessor.kb.owl_path))
 
@@ -95,6 +95,7 @@ def test_a_mismatch_is_shrunk_to_the_statements_that_cause_it(assessor: Assessor
 
     gen = differential.Generator(assessor, fast.compiled)
     case = gen.graph_of("seed", assessor.kb.root / "examples" / "cases" / "seed-massive-bilateral-dvt.json")
+    assert case is not None
     assert differential.compare(fast, Disagreeing(), case).agrees is False
     small = differential.shrink(fast, Disagreeing(), case)
     assert any(p == DVT.cyanosis for _, p, _ in small.graph)

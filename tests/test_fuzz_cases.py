@@ -27,8 +27,8 @@ from dvtkg.cases.sheet import VEIN_NAMES  # noqa: E402
 
 ASSESSOR = Assessor()
 KEYS = ASSESSOR.kb.keys
-FAST = settings(max_examples=500,  # 4 properties x 500 = 2,000 generated inputs per run deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                derandomize=True)
+# 4 properties x 500 = 2,000 generated inputs per run
+FAST = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 def _bounded(spec: KeySpec, integer: bool) -> st.SearchStrategy:

@@ -7,7 +7,8 @@ unknown, both = conflict), biased so that whole populations are met often enough
 statuses other than not-applicable. Both engines see the same assignment; compared are, per
 result (statement x subject): the status, every criterion state (role, state, second pass),
 every option's contraindication states; then the conflicts, the superseded statements and the
-guidance-dependent types. DVTKG_DIFF_N sets the number of assignments (default 30: the reference engine costs several seconds per random assignment here; set it higher for a longer run).
+guidance-dependent types. DVTKG_DIFF_N sets the number of assignments (default 30: the
+reference engine costs several seconds per random assignment here; set it higher for a longer run).
 """
 
 from __future__ import annotations
@@ -65,12 +66,14 @@ def _canonical(ev: Evaluation) -> dict:
         results[(str(r.rec), str(r.limb))] = (
             r.status,
             sorted((cs.role, str(cs.crit), cs.state, cs.second_pass) for cs in r.states),
-            sorted((str(o.opt), sorted((str(s.ci), str(s.crit), s.blocks, s.state) for s in o.states)) for o in r.options),
+            sorted((str(o.opt), sorted((str(s.ci), str(s.crit), s.blocks, s.state) for s in o.states))
+                   for o in r.options),
         )
     return {
         "results": results,
         "conflicts": sorted((str(c.a.node), str(c.b.node), c.kind) for c in ev.conflicts),
-        "superseded": sorted((str(rec), st, sorted(map(str, repl)), sorted(map(str, evd))) for rec, st, repl, evd in ev.superseded),
+        "superseded": sorted((str(rec), st, sorted(map(str, repl)), sorted(map(str, evd)))
+                             for rec, st, repl, evd in ev.superseded),
         "dependent": sorted((str(s), str(o)) for s, _, o in ev.dependent_types),
     }
 
@@ -87,7 +90,8 @@ def test_compiled_guidance_equals_the_sparql_guidance(kb: KnowledgeBase, compile
             diff = {k: (a["results"].get(k), b["results"].get(k)) for k in set(a["results"]) | set(b["results"])
                     if a["results"].get(k) != b["results"].get(k)}
             pytest.fail(f"assignment {i}: engines differ: {list(diff.items())[:3]} "
-                        f"conflicts equal={a['conflicts'] == b['conflicts']} superseded equal={a['superseded'] == b['superseded']} "
+                        f"conflicts equal={a['conflicts'] == b['conflicts']} "
+                        f"superseded equal={a['superseded'] == b['superseded']} "
                         f"dependent equal={a['dependent'] == b['dependent']}")
         statuses.update(r.status for r in ref.results)
     # the generated set reaches every status, struck-out options and conflicts (a test that cannot fail proves nothing)

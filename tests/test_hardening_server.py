@@ -30,22 +30,30 @@ class DevServer:
         self.child = subprocess.Popen([sys.executable, "-m", "dvtkg.sparql.server", "--port", "0", "--no-load",
                                        "--location", str(tmp / "store")], env=env, cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.url = self.token = None
+        url = token = None
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in self.child.stdout], daemon=True).start()
+        stdout = self.child.stdout
+        assert stdout is not None
+
+        def pump() -> None:
+            for x in stdout:
+                lines.put(x)
+
+        threading.Thread(target=pump, daemon=True).start()
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and self.token is None and self.child.poll() is None:
+        while time.monotonic() < deadline and token is None and self.child.poll() is None:
             try:
                 line = lines.get(timeout=1)
             except queue.Empty:
                 continue
             if line.startswith("SPARQL query endpoint:"):
-                self.url = line.split(":", 1)[1].strip()
+                url = line.split(":", 1)[1].strip()
             if line.startswith("write token:"):
-                self.token = line.split(":", 1)[1].split()[0]
-        if not (self.url and self.token):
+                token = line.split(":", 1)[1].split()[0]
+        if not (url and token):
             self.stop()
             pytest.fail("the development server printed no query URL and write token")
+        self.url, self.token = url, token
         self.base = self.url.rsplit("/", 1)[0]
         self.port = int(self.base.rsplit(":", 1)[1])
 
@@ -58,7 +66,8 @@ class DevServer:
             if self.child.poll() is None:
                 self.child.kill()
                 self.child.wait()
-            self.child.stderr.close()
+            if self.child.stderr is not None:
+                self.child.stderr.close()
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +118,8 @@ def test_cross_origin_writes_are_refused_even_with_the_token(dev: DevServer) -> 
 def test_reads_need_no_token(dev: DevServer) -> None:
     result = Endpoint(dev.url).select("ASK { }")
     assert result is not None
-    assert _status(f"{dev.base}/query?query=ASK%7B%7D", None, "GET", {"Accept": "application/sparql-results+json"}) == 200
+    accept = {"Accept": "application/sparql-results+json"}
+    assert _status(f"{dev.base}/query?query=ASK%7B%7D", None, "GET", accept) == 200
 
 
 def test_a_second_server_on_a_busy_port_writes_nothing(dev: DevServer, tmp_path: Path) -> None:

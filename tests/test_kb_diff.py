@@ -104,7 +104,8 @@ def test_added_and_removed(result) -> None:
 def test_strength_change_is_reported_with_both_grades(result) -> None:
     c = _changes(result, "AHA11-T4")
     assert set(c) == {"strength"}
-    assert "IIa" in c["strength"].old and "IIb" in c["strength"].new
+    old, new = c["strength"].old, c["strength"].new
+    assert old is not None and new is not None and "IIa" in old and "IIb" in new
 
 
 def test_check_status_and_criteria_changes(result) -> None:

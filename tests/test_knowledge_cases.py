@@ -32,7 +32,7 @@ BOUNDARY = ROOT / "tests" / "fixtures" / "cases" / "boundary"
 CATALOGUE = ROOT / "tests" / "data" / "catalogue.tsv"
 DVT = "https://w3id.org/dvtkg/ontology#"
 
-A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"
+A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"  # noqa: E741 (I: indeterminate, short for the tables)
 STATUSES = {A, B, I, N}
 LIMB_SIDES = {"left", "right"}
 
@@ -420,7 +420,7 @@ def sheet(name: str) -> dict[str, Any]:
 def catalogue() -> list[dict[str, str]]:
     lines = CATALOGUE.read_text().splitlines()
     head = lines[0].split("\t")
-    return [dict(zip(head, line.split("\t"))) for line in lines[1:] if line.strip()]
+    return [dict(zip(head, line.split("\t"), strict=True)) for line in lines[1:] if line.strip()]
 
 
 def find_conflict(d: dict, a: str, b: str, limb: str | None = "any") -> list[dict]:

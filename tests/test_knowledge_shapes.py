@@ -134,7 +134,8 @@ def test_malformed_expect_line_is_an_error(tmp_path: Path) -> None:
                    "<https://example.org/x> <https://example.org/p> 1 .\n", encoding="utf-8")
     with pytest.raises(ValueError, match="expect line"):
         parse_expectations(bad)
-    bad.write_text("# expect: <https://example.org/x> - MinCount\n<https://example.org/x> <https://example.org/p> 1 .\n",
+    bad.write_text("# expect: <https://example.org/x> - MinCount\n"
+                   "<https://example.org/x> <https://example.org/p> 1 .\n",
                    encoding="utf-8")
     with pytest.raises(ValueError, match="constraint component"):
         parse_expectations(bad)

@@ -85,7 +85,8 @@ def test_every_invalid_qc_fixture_lists_expectations() -> None:
     for path in INVALID:
         expected = parse_qc_expectations(path)
         assert expected, f"{path.name} lists no '# expect-qc:' line"
-        assert path.read_text(encoding="utf-8").startswith("# expect-qc:"), f"{path.name} must start with its expect lines"
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# expect-qc:"), f"{path.name} must start with its expect lines"
         assert path.stem in {q for q, _ in expected}, f"{path.name} expects nothing from the query it is named after"
 
 
@@ -156,7 +157,8 @@ def test_load_query_reads_every_header_field(tmp_path: Path) -> None:
     assert q.path == path
 
 
-@pytest.mark.parametrize("value, params", [("none", []), ("", []), ("case", ["case"]), ("?case $limb", ["case", "limb"])])
+@pytest.mark.parametrize("value, params",
+                         [("none", []), ("", []), ("case", ["case"]), ("?case $limb", ["case", "limb"])])
 def test_params_forms(value: str, params: list[str]) -> None:
     q = parse_query_text(f"# id: x\n# summary: s\n# params: {value}\n# expect: none\nASK {{}}\n", "x.rq")
     assert q.params == params

@@ -20,13 +20,21 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef, Variable
 from rdflib.namespace import XSD
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
 from dvtkg.cli import main
 from dvtkg.queryfiles import ParamSpec, parse_param_specs, parse_query_text
-from dvtkg.sparql.params import (ParamError, bind_params, expand_iri, inject_values, nt_term, parse_value,
-                                 query_form, values_clause)
+from dvtkg.sparql.params import (
+    ParamError,
+    bind_params,
+    expand_iri,
+    inject_values,
+    nt_term,
+    parse_value,
+    query_form,
+    values_clause,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
@@ -64,7 +72,8 @@ def test_param_declarations_types_optional_and_defaults() -> None:
                      ParamSpec("limit", "integer", required=False, default="10"), ParamSpec("plain", "string")]
     q = parse_query_text("# id: x\n# summary: s\n# params: source:iri, n:integer?\n# expect: rows\nSELECT * {}\n")
     assert q.params == ["source", "n"]  # the names, as before: qc and guidance code read only these
-    assert q.param("n").type == "integer" and not q.param("n").required
+    n = q.param("n")
+    assert n is not None and n.type == "integer" and not n.required
 
 
 @pytest.mark.parametrize("value", ["a:float", "a b:iri", "a, a", "9x:iri", "a:iri=1=2 b"])
@@ -134,7 +143,8 @@ def _walk(node):
 
 def test_values_row_goes_into_the_where_clause_not_a_comment_or_string() -> None:
     text = ('PREFIX select: <http://x/> # { a brace in a comment\n'
-            'SELECT (EXISTS { ?a ?b ?c } AS ?e) ?x FROM <http://g#x> WHERE { ?x select:where "}" ; select:b """ { """ }')
+            'SELECT (EXISTS { ?a ?b ?c } AS ?e) ?x FROM <http://g#x> '
+            'WHERE { ?x select:where "}" ; select:b """ { """ }')
     out = inject_values(text, {"x": URIRef("http://a")})
     assert 'WHERE {\n  VALUES (?x) { (<http://a>) }\n ?x select:where "}"' in out
     parseQuery(out)
@@ -162,7 +172,8 @@ def test_bind_params_checks_names_counts_and_defaults() -> None:
     assert bind_params(q, ["a=rec:X"]) == {"a": expand_iri("rec:X"), "b": Literal("3", datatype=XSD.integer)}
     assert bind_params(q, ["a=rec:X", "c=", "b=-7"])["c"] == Literal("")
     for args, message in [([], "needs --param a"), (["a=rec:X", "a=rec:Y"], "more than once"),
-                          (["z=1", "a=rec:X"], "no parameter 'z'"), (["a"], "NAME=VALUE"), (["a=rec:X", "b=x"], "integer")]:
+                          (["z=1", "a=rec:X"], "no parameter 'z'"), (["a"], "NAME=VALUE"),
+                          (["a=rec:X", "b=x"], "integer")]:
         with pytest.raises(ParamError, match=message):
             bind_params(q, args)
 
@@ -178,7 +189,8 @@ def test_query_by_id_table_json_csv(capsys) -> None:
     rc, out, _ = run_cli(capsys, "query", "cq-strong-by-source", "--param", "source=rec:ASH2020", "--format", "json")
     data = json.loads(out)
     assert data["head"]["vars"] == ["rec", "strength", "direction", "currency"]
-    assert {b["rec"]["value"].rsplit("/", 1)[1] for b in data["results"]["bindings"]} == {"ASH20-R6", "ASH20-R21", "ASH20-R25"}
+    found = {b["rec"]["value"].rsplit("/", 1)[1] for b in data["results"]["bindings"]}
+    assert found == {"ASH20-R6", "ASH20-R21", "ASH20-R25"}
     assert data["results"]["bindings"][0]["rec"]["type"] == "uri"
     rc, out, _ = run_cli(capsys, "query", str(ROOT / "queries/cq/cq-strong-by-source.rq"),
                          "--param", "source=https://w3id.org/dvtkg/rec/ASH2020", "--format", "csv")
@@ -233,7 +245,8 @@ def test_injection_attempts_in_a_string_parameter_are_ordinary_values(capsys, va
 
 def test_a_malformed_query_file_is_an_error_not_a_traceback(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.rq"
-    bad.write_text("# id: bad\n# summary: broken\n# params: none\n# expect: rows\nSELECT ?x WHERE { ?x \n", encoding="utf-8")
+    bad.write_text("# id: bad\n# summary: broken\n# params: none\n# expect: rows\nSELECT ?x WHERE { ?x \n",
+                   encoding="utf-8")
     rc, _, err = run_cli(capsys, "query", str(bad))
     assert rc == 2 and "syntax error" in err
     nohead = tmp_path / "nohead.rq"
@@ -258,7 +271,8 @@ def test_typed_parameters_bind_numbers_and_booleans(tmp_path, capsys) -> None:
 
 def test_case_graph_is_added_locally(capsys) -> None:
     rc, out, err = run_cli(capsys, "query", "cq-case-statuses", "--case", str(SEED),
-                           "--param", "caseId=seed-massive-bilateral-dvt", "--param", "status=applies", "--format", "csv")
+                           "--param", "caseId=seed-massive-bilateral-dvt", "--param", "status=applies",
+                           "--format", "csv")
     assert rc == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {"rec": "https://w3id.org/dvtkg/rec/AHA11-T1", "status": "applies", "caseId": "seed-massive-bilateral-dvt",

@@ -194,7 +194,8 @@ EXPECTATIONS = [
     Expect("rs-at", "patient", "PlateletsAtLeast50", MET, "platelets 50 exactly are at least 50"),
     Expect("rs-at", "patient", "PlateletsAbove50", NOT_MET, "platelets 50 exactly are not above 50"),
     Expect("rs-above", "patient", "PlateletsAbove50", MET, "platelets 50.1 are above 50"),
-    Expect("rs-crcl-50.1", "patient", "PlateletsBelow50", UNKNOWN, "platelets not given: unknown, never read as a value"),
+    Expect("rs-crcl-50.1", "patient", "PlateletsBelow50", UNKNOWN,
+           "platelets not given: unknown, never read as a value"),
     # symptom days on a limb: under 14 (exclusive), AHA acute 21 or fewer (inclusive)
     Expect("rs-low", "left", "LimbSymptomsUnder14Days", MET, "symptomDays 13 is under 14"),
     Expect("rs-at", "left", "LimbSymptomsUnder14Days", NOT_MET, "symptomDays 14 exactly is not under 14"),
@@ -213,10 +214,14 @@ EXPECTATIONS = [
     Expect("rs-crcl-14.9", "patient", "Pregnant", UNKNOWN, "sex and pregnant both unknown"),
     # vein lists: closed when imaged, open when veins is null
     Expect("rs-low", "left", "LimbProximalDvt", MET, "veins [femoral, popliteal] hold proximal thrombus"),
-    Expect("rs-low", "left", "LimbIliofemoralDvt", NOT_MET, "closed veins [femoral, popliteal] hold no iliofemoral thrombus"),
-    Expect("rs-low", "right", "LimbProximalDvt", NOT_MET, "closed veins [posterior-tibial] (calf only) hold no proximal thrombus"),
-    Expect("rs-crcl-15", "left", "LimbProximalDvt", NOT_MET, "closed veins [anterior-tibial] (calf only) hold no proximal thrombus"),
-    Expect("rs-crcl-14.9", "left", "LimbIliofemoralDvt", UNKNOWN, "veins null (imagingIncomplete): iliofemoral unknown"),
+    Expect("rs-low", "left", "LimbIliofemoralDvt", NOT_MET,
+           "closed veins [femoral, popliteal] hold no iliofemoral thrombus"),
+    Expect("rs-low", "right", "LimbProximalDvt", NOT_MET,
+           "closed veins [posterior-tibial] (calf only) hold no proximal thrombus"),
+    Expect("rs-crcl-15", "left", "LimbProximalDvt", NOT_MET,
+           "closed veins [anterior-tibial] (calf only) hold no proximal thrombus"),
+    Expect("rs-crcl-14.9", "left", "LimbIliofemoralDvt", UNKNOWN,
+           "veins null (imagingIncomplete): iliofemoral unknown"),
     Expect("rs-crcl-14.9", "left", "LimbProximalDvt", UNKNOWN, "veins null (imagingIncomplete): proximal unknown"),
     Expect("rs-crcl-50", "right", "LimbAnyDvt", NOT_MET, "a limb without a veins key was imaged with no thrombus"),
     Expect("rs-crcl-50", "right", "LimbProximalDvt", NOT_MET, "a limb without a veins key has no proximal thrombus"),
@@ -227,7 +232,8 @@ EXPECTATIONS = [
     # limb-threatening compromise
     Expect("rs-low", "left", "LimbThreateningCompromise", MET, "proximal thrombus with cyanosis true"),
     Expect("rs-at", "left", "LimbThreateningCompromise", NOT_MET,
-           "proximal thrombus with cyanosis, limbIschaemia, compartmentSyndrome, venousGangrene false and pulses normal"),
+           "proximal thrombus with cyanosis, limbIschaemia, compartmentSyndrome, venousGangrene false "
+           "and pulses normal"),
     Expect("rs-at", "right", "LimbThreateningCompromise", UNKNOWN,
            "proximal thrombus with only cyanosis false (other signs unknown)"),
     Expect("rs-above", "left", "LimbThreateningCompromise", NOT_MET, "no proximal thrombus (closed calf-only list)"),

@@ -62,8 +62,9 @@ def test_release_stamps_version_header_and_changelog(project: Path) -> None:
     # the only lines of dvt.ttl that changed are the two stamped ones
     before = (ROOT / "ontology" / "dvt.ttl").read_text().splitlines()
     after = (project / "ontology" / "dvt.ttl").read_text().splitlines()
-    changed = [a for a, b in zip(before, after) if a != b]
-    assert len(before) == len(after) and len(changed) == 2
+    assert len(before) == len(after)
+    changed = [a for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 2
     assert all("owl:version" in line for line in changed)
 
 

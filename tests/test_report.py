@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import URIRef
@@ -76,14 +77,16 @@ def synthetic() -> Assessment:
              direction="against", actions=["direct oral anticoagulant"]),
         item("NA-1", "not-applicable", "anticoagulant", "strong", "high"),
     ]
-    conflicts = [
+    conflicts: list[dict[str, Any]] = [
         {"between": ["AHA-IIA", "AGAINST-TR"], "kind": "direction", "limb": "right", "explanation": "-"},
         {"between": ["AC-WEAK", "NICE-AC"], "kind": "strength", "limb": None, "explanation": "-"},
     ]
-    a = Assessment(case="synthetic", source="-", classifications={"patient": ["adult"], "limbs": {"left": ["DVT in this limb"]}},
+    a = Assessment(case="synthetic", source="-",
+                   classifications={"patient": ["adult"], "limbs": {"left": ["DVT in this limb"]}},
                    recommendations=recs, conflicts=conflicts, superseded=[], data_conflicts=[], derived=[],
                    closures=[], engine={"knowledgeVersion": "test"},
-                   alerts=[{"id": "suspected-hit", "message": "Suspected heparin-induced thrombocytopenia: stop every heparin.",
+                   alerts=[{"id": "suspected-hit",
+                            "message": "Suspected heparin-induced thrombocytopenia: stop every heparin.",
                             "facts": ["conditions.suspectedHit = true"], "blocks": ["NICE-AC"]}],
                    limbs_not_examined=["right"], questions={"pregnant": "Is she pregnant?"})
     a.bottom_line = bottom_line(a.recommendations, a.conflicts)
@@ -93,24 +96,24 @@ def synthetic() -> Assessment:
 def section(text: str, header: str) -> list[str]:
     """The lines of one section: from its header to the next blank line."""
     lines = text.splitlines()
-    start = next(n for n, l in enumerate(lines) if l.startswith(header))
+    start = next(n for n, line in enumerate(lines) if line.startswith(header))
     out = []
-    for l in lines[start + 1:]:
-        if not l.strip():
+    for line in lines[start + 1:]:
+        if not line.strip():
             break
-        out.append(l)
+        out.append(line)
     return out
 
 
 def group_lines(text: str, group: str) -> str:
     """The details of one decision group (up to the next group heading), wrapped lines joined."""
     lines = text.splitlines()
-    start = next(n for n, l in enumerate(lines) if l == f"  {group}")
+    start = next(n for n, line in enumerate(lines) if line == f"  {group}")
     out = []
-    for l in lines[start + 1:]:
-        if not l.startswith("    "):
+    for line in lines[start + 1:]:
+        if not line.startswith("    "):
             break
-        out.append(l)
+        out.append(line)
     return " ".join(" ".join(out).split())
 
 
@@ -122,7 +125,7 @@ def report() -> str:
 def test_alerts_first_then_bottom_line_then_details(report: str) -> None:
     lines = report.splitlines()
     # rule 15: the report opens (after its two title lines) with the safety banners
-    body = [l for l in lines[2:] if l.strip()]
+    body = [line for line in lines[2:] if line.strip()]
     assert body[0].startswith("ALERT: Suspected heparin-induced thrombocytopenia")
     assert "Blocks: NICE-AC" in body[0]
     assert report.index("ALERT:") < report.index("BOTTOM LINE") < report.index("DETAILS BY DECISION")
@@ -131,7 +134,7 @@ def test_alerts_first_then_bottom_line_then_details(report: str) -> None:
 def test_bottom_line_at_most_ten_lines_and_in_decision_order(report: str) -> None:
     bl = section(report, "BOTTOM LINE")
     assert 0 < len(bl) <= 10
-    titles = [l.strip().split(":")[0].split(",")[0] for l in bl]
+    titles = [line.strip().split(":")[0].split(",")[0] for line in bl]
     order = ["where to treat", "which anticoagulant", "thrombus removal", "filter", "how long", "what not to do"]
     assert titles == sorted(titles, key=order.index)
 
@@ -209,11 +212,12 @@ def test_not_applicable_counted_not_listed(report: str) -> None:
 
 def test_conflicts_split_by_kind(report: str) -> None:
     disagree = section(report, "GUIDELINES DISAGREE")
-    assert any("AHA-IIA" in l and " vs " in l and "AGAINST-TR" in l and "right leg" in l for l in disagree)
-    assert any("(AHA2011 Class IIa)" in l for l in disagree)        # the source with its year and grade
+    assert any("AHA-IIA" in line and " vs " in line and "AGAINST-TR" in line and "right leg" in line
+               for line in disagree)
+    assert any("(AHA2011 Class IIa)" in line for line in disagree)        # the source with its year and grade
     same = "\n".join(disagree[disagree.index("SAME ADVICE, DIFFERENT STRENGTH") + 1:])
     assert "AC-WEAK" in same and "NICE-AC" in same
-    assert not any("AC-WEAK" in l for l in disagree[:disagree.index("SAME ADVICE, DIFFERENT STRENGTH")])
+    assert not any("AC-WEAK" in line for line in disagree[:disagree.index("SAME ADVICE, DIFFERENT STRENGTH")])
 
 
 def test_caution_kinds_remarks_and_legs_not_examined(report: str) -> None:
@@ -255,11 +259,11 @@ def test_seed_report_is_short_and_opens_with_the_bottom_line(seed) -> None:
     text = render_text(a)
     lines = text.splitlines()
     assert len(lines) < 120
-    first = next(l for l in lines[2:] if l.strip())
+    first = next(line for line in lines[2:] if line.strip())
     assert first.startswith(("ALERT:", "BOTTOM LINE"))
     bl = section(text, "BOTTOM LINE")
     assert len(bl) <= 10
-    removal = [l for l in bl if l.strip().startswith("thrombus removal")]
+    removal = [line for line in bl if line.strip().startswith("thrombus removal")]
     # limb-threatening iliofemoral DVT on the left: AHA11-T1 (Class I) leads thrombus removal there
     assert removal and "left leg" in removal[0] and "AHA11-T1" in removal[0]
 

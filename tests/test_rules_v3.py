@@ -17,7 +17,7 @@ import pytest
 import dvtkg
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cases" / "v3"
-A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"
+A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"  # noqa: E741 (I: indeterminate, short for the tables)
 DVT = "https://w3id.org/dvtkg/ontology#"
 
 # (case, statement, limb or None, expected status, the rule that decides it)
@@ -35,7 +35,8 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     ("calf-severe-both-legs", "ASH20-R1-HOSP", None, N, "rule 17: calf-only thrombus with severe pain is not massive"),
     ("calf-severe-right-veins-null", "CHEST21-01b", None, I,
      "rule 4: right leg examined with unknown result (veins null) keeps isolated distal open"),
-    ("calf-severe-right-veins-null", "ASH20-R1-HOSP", None, I, "rule 4: right leg's thrombus unknown -> massive unknown"),
+    ("calf-severe-right-veins-null", "ASH20-R1-HOSP", None, I,
+     "rule 4: right leg's thrombus unknown -> massive unknown"),
     ("calf-severe-right-veins-null", "NICE-AC", None, I, "rule 4: proximal thrombus on the right unknown"),
     ("proximal-severe-left-only", "ASH20-R1-HOSP", None, A, "rule 17: proximal thrombus + severe pain = massive"),
     ("proximal-severe-left-only", "ASH20-R1", None, N, "massive DVT excludes home treatment"),
@@ -127,7 +128,8 @@ CASES = sorted({e[0] for e in EXPECTATIONS} | {"crcl-50", "no-pe-lysis-considere
 
 @pytest.fixture(scope="module")
 def assessed() -> dict[str, Any]:
-    assessor = dvtkg.Assessor(engine="fast")  # proved equal to the reference: tests/test_engines_agree.py and the differential tests
+    # the fast engine is proved equal to the reference: tests/test_engines_agree.py and the differential tests
+    assessor = dvtkg.Assessor(engine="fast")
     return {name: assessor.assess(FIXTURES / f"{name}.json") for name in CASES}
 
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "cases"
 SAFETY = ROOT / "tests" / "fixtures" / "cases" / "safety"
 
-A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"
+A, B, I, N = "applies", "blocked", "indeterminate", "not-applicable"  # noqa: E741 (I: indeterminate, short for the tables)
 STATUSES = {A, B, I, N}
 ALERT_IDS = {"suspected-hit", "anticoagulation-contraindicated", "pregnancy", "aps-triple-positive",
              "cancer-thrombocytopenia", "pe-haemodynamic-compromise", "limb-threatening-dvt", "data-conflicts"}

@@ -31,10 +31,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from dvtkg.cli import main
 from dvtkg.sparql import KB_GRAPH, case_graph_iri
 from dvtkg.sparql.expect import check, load_all
-from dvtkg.sparql.results import term_key
 from dvtkg.sparql.local import assess_cases, dataset, find_query, run_local
 from dvtkg.sparql.params import bind_params
 from dvtkg.sparql.remote import UPLOAD_PREFIX, Endpoint, publish_graph, run_remote, upload_graph_iri
+from dvtkg.sparql.results import term_key
 from dvtkg.sparql.server import OxigraphServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,8 +87,10 @@ class Proxy:
                         proxy.release.wait(60)
                         self.close_connection = True
                         return
-                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "authorization", "connection")}
+                conn = http.client.HTTPConnection(proxy.upstream.hostname or "127.0.0.1", proxy.upstream.port,
+                                                  timeout=60)
+                dropped = ("host", "authorization", "connection")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
@@ -178,9 +180,12 @@ def isomorphic(a: Graph, b: Graph, rounds: int = 8) -> bool:
     def colours(g: Graph):
         nodes = {x for t in g for x in (t[0], t[2]) if isinstance(x, BNode)}
         colour = {n: "" for n in nodes}
-        lab = lambda x: colour[x] if isinstance(x, BNode) else term_key(x)
+
+        def lab(x):
+            return colour[x] if isinstance(x, BNode) else term_key(x)
+
         for _ in range(rounds):
-            sig = {n: [] for n in nodes}
+            sig: dict[BNode, list[tuple[str, str, str]]] = {n: [] for n in nodes}
             for s, p, o in g:
                 if isinstance(s, BNode):
                     sig[s].append(("out", str(p), lab(o)))
@@ -335,8 +340,9 @@ def test_killing_the_publishing_process_midway_leaves_the_previous_graph_intact(
     finally:
         if child.poll() is None:
             child.kill()
-        child.stdout.close()
-        child.stderr.close()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
     assert isomorphic(download(server, TARGET), old_graph())
     upload = upload_graph_iri(TARGET)
     assert 0 < ep.count(upload) < len(kb)  # the chunks sent before the kill, never moved over the target
@@ -406,6 +412,7 @@ def test_the_development_server_starts_loads_and_prints_its_url(tmp_path) -> Non
                               str(tmp_path / "store")], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     url = None
+    assert child.stdout is not None and child.stderr is not None
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and url is None:
@@ -415,7 +422,8 @@ def test_the_development_server_starts_loads_and_prints_its_url(tmp_path) -> Non
             if line.startswith("SPARQL query endpoint:"):
                 url = line.split(":", 1)[1].strip()
         assert url and url.startswith("http://127.0.0.1:") and url.endswith("/query"), child.stderr.read()
-        r = Endpoint(url).select("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/dvtkg/ontology#Recommendation> }")
+        r = Endpoint(url).select(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/dvtkg/ontology#Recommendation> }")
         assert int(str(r.rows[0][0])) > 50  # --union-default-graph: the knowledge is visible without naming its graph
     finally:
         child.send_signal(signal.SIGTERM)

@@ -100,7 +100,7 @@ def bottom_line(results: list[GuidanceItem], conflicts: list[dict[str, Any]]) ->
             continue
         pools = {s: [r for r in cands if r.limb in (s, None)] for s in sides}
         leads = {s: pools[s][0] for s in sides}
-        if len({l.id for l in leads.values()}) == 1:
+        if len({lead.id for lead in leads.values()}) == 1:
             lead = leads[sides[0]]
             side = sides[0] if len(sides) == 1 and lead.limb is not None else None
             out.append(_line(decision, title, leads[sides[0]], pools[sides[0]], side, sides, conflicts, applying_ids))

@@ -50,8 +50,10 @@ def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | N
     if len(shown) > 4:
         # Many deciding facts (a composite criterion): show those that hold something,
         # not the long list of stated negatives.
-        telling = [f for f in shown if not f.endswith((" = false", " = none", " = normal", " = no thrombus on imaging"))]
-        shown = telling[:6] + ([f"... {len(shown) - len(telling[:6])} more stated"] if len(shown) > len(telling[:6]) else [])
+        negatives = (" = false", " = none", " = normal", " = no thrombus on imaging")
+        telling = [f for f in shown if not f.endswith(negatives)]
+        more = len(shown) - len(telling[:6])
+        shown = telling[:6] + ([f"... {more} more stated"] if more > 0 else [])
     return f" ({'; '.join(shown)})" if shown else ""
 
 
@@ -91,7 +93,8 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
 def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[GuidanceItem], list[GuidanceItem]]:
     """(current statements' items, superseded statements' items), each result explained."""
     by_rec = {(r.rec, _side(r.limb)): r for r in ev.results}
-    current, old = [], []
+    current: list[GuidanceItem] = []
+    old: list[GuidanceItem] = []
     for r in ev.results:
         info = kb.statements.get(r.rec)
         if info is None:

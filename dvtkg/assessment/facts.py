@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from dvtkg.cases.keys import LIMB_PREFIX, KeyTable
+from dvtkg.cases.keys import KeyTable
 from dvtkg.cases.vocab import DVT, SIDES
 
 VEIN_PREFIX = "https://w3id.org/dvtkg/value/vein-"

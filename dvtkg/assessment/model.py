@@ -99,6 +99,7 @@ class Assessment:
     limbs_not_examined: list[str] = field(default_factory=list)         # ["right"]
     questions: dict[str, str] = field(default_factory=dict)             # missing key -> plain-language question
     bottom_line: list[dict[str, Any]] = field(default_factory=list)     # see dvtkg.assessment.bottomline
+    extra: dict[str, Any] = field(default_factory=dict)                 # FHIR input only: unmapped, provenance
 
     def items(self, statement_id: str) -> list[GuidanceItem]:
         """Every result for one statement (one, or one per limb)."""
@@ -141,4 +142,5 @@ class Assessment:
             "questions": self.questions,
             "engine": self.engine if with_timings else
             {k: v for k, v in self.engine.items() if not k.endswith("Seconds")},
+            **self.extra,
         }

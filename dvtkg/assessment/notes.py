@@ -30,7 +30,8 @@ def add_notes(kb: KnowledgeBase, facts: CaseFacts, items: list[GuidanceItem], re
     absent = limbs_not_examined(facts)
     if absent:
         given = ", ".join(f"{s} leg" for s in facts.sides())
-        note = (f"decided from the {given} only: the {' and '.join(absent)} leg{'s were' if len(absent) > 1 else ' was'} "
+        were = "s were" if len(absent) > 1 else " was"
+        note = (f"decided from the {given} only: the {' and '.join(absent)} leg{were} "
                 f"not examined (decision rule 4)")
         by_key = {(r.rec, r.limb is None): r for r in results}
         for item in items:
@@ -39,7 +40,8 @@ def add_notes(kb: KnowledgeBase, facts: CaseFacts, items: list[GuidanceItem], re
             if r is None or item.status not in ("applies", "blocked", "not-applicable"):
                 continue
             decisive = [cs for cs in r.states if cs.role in ("required", "excluding") and cs.state in ("met", "not-met")
-                        and any(k.startswith("limbs.") for k in (kb.criteria[cs.crit].keys if cs.crit in kb.criteria else ()))]
+                        and any(k.startswith("limbs.")
+                                for k in (kb.criteria[cs.crit].keys if cs.crit in kb.criteria else ()))]
             if decisive and note not in item.notes:
                 item.notes.append(note)
     _comparator_notes(kb, items)
@@ -52,7 +54,8 @@ def _comparator_notes(kb: KnowledgeBase, items: list[GuidanceItem]) -> None:
         comparators = set(kb.graph.objects(_iri(kb, d.id), DVT.comparatorAction))
         label = ", ".join(sorted(str(kb.graph.value(c, RDFS.label) or c) for c in comparators))
         for item in items:
-            if item is d or item.direction == "against" or item.type == "DrugLabelStatement" or item.status == "not-applicable":
+            if (item is d or item.direction == "against" or item.type == "DrugLabelStatement"
+                    or item.status == "not-applicable"):
                 continue
             info = kb.statement_by_id(item.id)
             if info is None:
@@ -61,7 +64,8 @@ def _comparator_notes(kb: KnowledgeBase, items: list[GuidanceItem]) -> None:
             reached = {x for a in acts for b in kb.graph.transitive_objects(a, RDFS.subClassOf)
                        for x in (b, *kb.graph.objects(b, DVT.durationOf))}
             if comparators & reached:
-                note = f"if {label} is started: {d.id} ({d.source}) advises {', '.join(d.actions)} first (decision rule 18)"
+                note = (f"if {label} is started: {d.id} ({d.source}) advises {', '.join(d.actions)} first "
+                        "(decision rule 18)")
                 if note not in item.notes:
                     item.notes.append(note)
 

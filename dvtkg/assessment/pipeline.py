@@ -7,33 +7,34 @@ contract raises ``CaseValidationError`` (exit code 1) before any assessment is m
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg import paths
 from dvtkg.assessment.bottomline import bottom_line
 from dvtkg.assessment.explain import explain
 from dvtkg.assessment.facts import CaseFacts
+from dvtkg.assessment.model import Assessment
 from dvtkg.assessment.notes import add_notes, limbs_not_examined
 from dvtkg.assessment.safety import raise_alerts
-from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
 from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case
 from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
-from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
-from dvtkg.guidance.engine import Evaluation, evaluate
-from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.classify import classify as fast_classify
 from dvtkg.fast.compile import UnsupportedAxiom
+from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
+from dvtkg.guidance.engine import Evaluation, evaluate
+from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
@@ -56,8 +57,9 @@ def _group_triples(g: Graph, patient: URIRef, keys, group: str) -> list[tuple]:
     """The asserted fact triples of one top-level key group (used to explain an inconsistency)."""
     if group.startswith("limbs."):
         side = group.split(".")[1]
-        limbs = [l for l in g.objects(patient, DVT.hasLimb) if str(g.value(l, DVT.laterality) or "").endswith("/" + side)]
-        return [t for l in limbs for t in g.triples((l, None, None))
+        limbs = [limb for limb in g.objects(patient, DVT.hasLimb)
+                 if str(g.value(limb, DVT.laterality) or "").endswith("/" + side)]
+        return [t for limb in limbs for t in g.triples((limb, None, None))
                 if t[1] not in (RDF.type, DVT.laterality, DVT.limbOf)]
     props = {spec.prop for spec in keys.patient.values() if spec.key == group or spec.key.startswith(group + ".")}
     props |= {spec.flag_prop for spec in keys.patient.values()
@@ -82,11 +84,13 @@ class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference") -> None:
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference",
+                 fhir_at: datetime.date | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
         self.kb = kb or KnowledgeBase.load(root)
         self.max_input_mb = max_input_mb
+        self.fhir_at = fhir_at  # the reference date for FHIR input (ages, days since onset); None = today
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
         self.engine = engine
@@ -112,7 +116,8 @@ class Assessor:
         if self.compiled is None:
             return evaluate(self.kb, g, inferred, patient, case_base)
         limbs = sorted(o for o in g.objects(patient, DVT.hasLimb) if isinstance(o, URIRef))
-        return evaluate_compiled(self.compiled, types_from_graph(inferred, [patient, *limbs]), patient, limbs, case_base)
+        case_types = types_from_graph(inferred, [patient, *limbs])
+        return evaluate_compiled(self.compiled, case_types, patient, limbs, case_base)
 
     def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
         if self.fast is not None:
@@ -123,7 +128,7 @@ class Assessor:
         """Parse and validate a case; raise CaseValidationError listing every violation."""
         timings = timings or Timings()
         start = time.perf_counter()
-        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb)
+        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb, fhir_at=self.fhir_at)
         start = timings.add("parse", start)
         violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
         timings.add("validate", start)
@@ -161,6 +166,9 @@ class Assessor:
         g = loaded.graph
         derived = derive_facts(g)
         outcome = check_data_conflicts(g)
+        if loaded.fhir is not None:  # contradictions between FHIR resources: the fact was left unknown
+            outcome.conflicts[:0] = [DataConflict(c["facts"], f"{c['message']} (FHIR: {', '.join(c['resources'])})")
+                                     for c in loaded.fhir.conflicts]
         closures = vein_closures(g, outcome.unclosed_limbs) + limb_closures(g, outcome.conflicts)
         case_iri = str(case_ns(loaded.case_id))[:-1]
         timings.add("parse", start)
@@ -190,6 +198,8 @@ class Assessor:
             engine={},
             graph=ev.assessment + g + inferred,
         )
+        if loaded.fhir is not None:  # only for FHIR input: what was not read, and where each fact came from
+            assessment.extra = {"unmapped": loaded.fhir.unmapped, "provenance": loaded.fhir.provenance}
         add_notes(self.kb, facts, current, ev.results)
         assessment.limbs_not_examined = limbs_not_examined(facts)
         assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
@@ -201,8 +211,8 @@ class Assessor:
                          if self.fast is not None else "HermiT (owlready2 0.51), a fresh World per reasoning call"),
             "engine": self.engine,
             "tboxHash": self._tbox_hash(),
-            "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)" if self.compiled is not None
-                       else "guidance queries on an in-memory pyoxigraph store"),
+            "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)"
+                       if self.compiled is not None else "guidance queries on an in-memory pyoxigraph store"),
             "knowledgeVersion": self.kb.version,
             "queries": sorted(q for q in self.kb.queries if q.startswith("guidance-")),
             "reasonerSeconds": round(result.seconds, 3),
@@ -264,8 +274,10 @@ class Assessor:
             limb = next((str(r.limb).rsplit("limb-", 1)[-1] for r in (c.a, c.b) if r.limb is not None), None)
             act = {self._action_label(x) for x in c.actions}
             if c.kind == "direction":
-                why = (f"{a.id} ({a.source}, {a.strength or 'ungraded'}) is {c.stances[0]} {self._action_label(c.actions[0])}; "
-                       f"{b.id} ({b.source}, {b.strength or 'ungraded'}) is {c.stances[1]} {self._action_label(c.actions[1])}")
+                why = (f"{a.id} ({a.source}, {a.strength or 'ungraded'}) is {c.stances[0]} "
+                       f"{self._action_label(c.actions[0])}; "
+                       f"{b.id} ({b.source}, {b.strength or 'ungraded'}) is {c.stances[1]} "
+                       f"{self._action_label(c.actions[1])}")
             else:
                 why = (f"both are {c.stances[0]} {' / '.join(sorted(act))}, but {a.id} is {a.coarse or 'ungraded'} "
                        f"({a.source} {a.strength}) and {b.id} is {b.coarse or 'ungraded'} ({b.source} {b.strength})")
@@ -290,7 +302,8 @@ class Assessor:
                 ev_texts.append(f"{label or e}: {text}" if text else str(label or e))
             out.append({"id": info.id, "status": status, "statement": info.statement, "source": info.source,
                         "strength": info.strength, "certainty": info.certainty, "check": info.check,
-                        "replacedBy": sorted(self.kb.statements[r].id if r in self.kb.statements else str(r) for r in replaced),
+                        "replacedBy": sorted(self.kb.statements[r].id if r in self.kb.statements else str(r)
+                                             for r in replaced),
                         "evidence": ev_texts,
                         "because": items[info.id].because if info.id in items else []})
         return sorted(out, key=lambda d: d["id"])

@@ -94,7 +94,8 @@ def explain_options(kb: KnowledgeBase, r: ResultRecord, item: GuidanceItem, fact
     if item.status == "blocked":
         every = len(r.options)
         for reason, labels in blocked_reasons.items():
-            item.blocked_by.append(reason if (not explicit or len(labels) == every) else f"{', '.join(labels)}: {reason}")
+            whole = not explicit or len(labels) == every
+            item.blocked_by.append(reason if whole else f"{', '.join(labels)}: {reason}")
     item.blocked_by = list(dict.fromkeys(item.blocked_by))
     item.missing = sorted(dict.fromkeys(item.missing))
 
@@ -145,7 +146,8 @@ def _blocked_by_alert(kb: KnowledgeBase, crit: URIRef, results: list[ResultRecor
         info = kb.statements.get(r.rec)
         if info is None or info.currency != "current" or r.status == "not-applicable":
             continue
-        if r.status == "blocked" and any(cs.crit == crit and cs.role == "blocking" and cs.state == "met" for cs in r.states):
+        if r.status == "blocked" and any(cs.crit == crit and cs.role == "blocking" and cs.state == "met"
+                                         for cs in r.states):
             ids.add(info.id)
         for opt in r.options:
             if any(st.blocks and st.state == "met" and st.crit == crit for st in opt.states):

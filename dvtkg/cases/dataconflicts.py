@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from dvtkg.cases.vocab import DVT, DVTV
+from dvtkg.cases.vocab import DVT
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral", "popliteal"}
+PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral",
+            "popliteal"}
 DISTAL = {"anterior-tibial", "posterior-tibial", "peroneal", "gastrocnemius", "soleal"}
 ILIOFEMORAL = {"common-iliac", "external-iliac", "internal-iliac", "common-femoral"}
 # ICD-10-CM I82.4<vein><side>: the vein character and the segments it names.
@@ -75,7 +76,7 @@ def check_data_conflicts(g: Graph) -> ConflictOutcome:
     """Find the contradictions, remove the contradicted facts from ``g`` and report them."""
     out = ConflictOutcome()
     for patient in g.subjects(RDF.type, DVT.Patient):
-        limbs = {_side(g, l): l for l in g.objects(patient, DVT.hasLimb)}
+        limbs = {_side(g, limb): limb for limb in g.objects(patient, DVT.hasLimb)}
         _check_codes(g, patient, limbs, out)
         _check_sex_pregnancy(g, patient, out)
         _check_bleeding(g, patient, out)
@@ -107,8 +108,9 @@ def _check_codes(g: Graph, patient: URIRef, limbs: dict[str, URIRef], out: Confl
                 if not seen & segments:
                     facts = [f"codes:{shown}", f"limbs.{side}.veins"]
                     out.conflicts.append(DataConflict(facts, (
-                        f"ICD-10-CM {shown} codes DVT of the {side} {name}, but limbs.{side}.veins lists no such segment "
-                        f"({', '.join(sorted(seen)) or 'no thrombus'}); the {side} thrombus list is treated as incomplete "
+                        f"ICD-10-CM {shown} codes DVT of the {side} {name}, but limbs.{side}.veins lists no such "
+                        f"segment ({', '.join(sorted(seen)) or 'no thrombus'}); the {side} thrombus list is treated "
+                        "as incomplete "
                         "(what imaging saw is kept, its absence of thrombus elsewhere is not concluded).")))
                     if limb is not None:
                         out.unclosed_limbs.add(limb)
@@ -116,7 +118,8 @@ def _check_codes(g: Graph, patient: URIRef, limbs: dict[str, URIRef], out: Confl
             if g.value(patient, DVT.pePresent) == Literal(False):
                 _drop(g, patient, DVT.pePresent)
                 out.conflicts.append(DataConflict([f"codes:{shown}", "pe.present"], (
-                    f"ICD-10-CM {shown} codes a pulmonary embolism but pe.present is false; pe.present is treated as unknown.")))
+                    f"ICD-10-CM {shown} codes a pulmonary embolism but pe.present is false; "
+                    "pe.present is treated as unknown.")))
         elif code.startswith("O22") or code.startswith("Z33"):
             if g.value(patient, DVT.pregnant) == Literal(False):
                 _drop(g, patient, DVT.pregnant)
@@ -183,5 +186,5 @@ def _check_coded_phlegmasia(g: Graph, limb: URIRef, side: str, out: ConflictOutc
     facts += [f"limbs.{side}.signs.cyanosis", f"limbs.{side}.signs.pulses"] if exam_against else []
     facts += [f"limbs.{side}.veins"] if imaging_against else []
     out.conflicts.append(DataConflict(facts, (
-        f"a coded phlegmasia cerulea dolens on the {side} limb contradicts {' and '.join(why)}; the code is not acted on "
-        "and the contradicted findings are treated as unknown.")))
+        f"a coded phlegmasia cerulea dolens on the {side} limb contradicts {' and '.join(why)}; "
+        "the code is not acted on and the contradicted findings are treated as unknown.")))

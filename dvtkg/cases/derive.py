@@ -107,8 +107,8 @@ def _derive_episode(g: Graph, patient: URIRef) -> list[DerivedFact]:
     if days is not None:
         method = "decision rule 1: days since the VTE was diagnosed (course.vteDaysAgo)"
     else:
-        limbs = [l for l in g.objects(patient, DVT.hasLimb) if g.value(l, DVT.hasThrombusIn) is not None]
-        durations = [_num(g, l, DVT.symptomDays) for l in limbs]
+        limbs = [limb for limb in g.objects(patient, DVT.hasLimb) if g.value(limb, DVT.hasThrombusIn) is not None]
+        durations = [_num(g, limb, DVT.symptomDays) for limb in limbs]
         known = [d for d in durations if d is not None]
         if not known:
             return []

@@ -98,7 +98,7 @@ def check_case_graph(g: Graph, patient: URIRef, properties: dict[URIRef, URIRef]
     """
     individuals = case_individuals(g, patient)
     out: list[Violation] = []
-    for ind, cls in sorted(individuals.items(), key=lambda kv: str(kv[0])):
+    for ind in sorted(individuals, key=str):
         if is_reserved(ind, knowledge_terms):
             out.append(Violation(f"case individual {_short(ind)}",
                                  "a case individual must not reuse a knowledge or vocabulary IRI "

@@ -8,6 +8,7 @@ both inputs give the same assessment.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class LoadedCase:
     case_id: str
     patient: URIRef
     violations: list[Violation]
+    #: the FHIR conversion (dvtkg.fhir.convert.FhirConversion) when the input was FHIR, else None
+    fhir: Any = None
 
 
 def _limit_text(max_bytes: int) -> str:
@@ -144,7 +147,7 @@ def _check_contexts(data: Any, source: str) -> None:
 
 
 def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, fmt: str | None = None,
-              max_input_mb: float = DEFAULT_MAX_INPUT_MB) -> LoadedCase:
+              max_input_mb: float = DEFAULT_MAX_INPUT_MB, fhir_at: dt.date | None = None) -> LoadedCase:
     """Load a case from a path ('-' = stdin), a case-sheet dict or a case graph.
 
     Every case graph passes :func:`dvtkg.cases.guard.check_case_graph` (when ``keys`` is
@@ -153,6 +156,8 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, 
     if isinstance(case, Graph):
         return _from_graph(case, "<graph>", keys)
     if isinstance(case, dict):
+        if "resourceType" in case:
+            return _from_fhir(case, "<FHIR>", keys, fhir_at)
         return _from_sheet(case, "<case sheet>", keys)
     path = str(case)
     suffix = Path(path).suffix.lower() if path != "-" else ""
@@ -161,7 +166,10 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, 
         raise CaseInputError(path, "unknown case format: use a .json case sheet, or a .ttl / .jsonld case graph")
     text = _read_text(path, int(max_input_mb * 1_000_000))
     if kind == "json":
-        return _from_sheet(_parse_json(text, path), path, keys)
+        data = _parse_json(text, path)
+        if "resourceType" in data:
+            return _from_fhir(data, path, keys, fhir_at)
+        return _from_sheet(data, path, keys)
     if kind == "json-ld":
         data = parse_json(text, path)
         bad = json_violations(data)
@@ -177,7 +185,9 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, 
     return _from_graph(g, path, keys)
 
 
-def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable) -> LoadedCase:
+def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable | None) -> LoadedCase:
+    if keys is None:  # a caller's error, not the user's: only case graphs load without the key table
+        raise ValueError("load_case: a case sheet needs the key table (keys=None is for case graphs only)")
     bad = json_violations(sheet)
     if bad:
         raise CaseValidationError(source, bad)
@@ -186,3 +196,16 @@ def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable) -> LoadedCas
     if not violations:
         violations = check_case_graph(g, patient, keys.case_props, keys.knowledge_terms)
     return LoadedCase(g, source, str(g.value(patient, DVT.caseIdentifier)), patient, violations)
+
+
+def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable | None, at: dt.date | None) -> LoadedCase:
+    """A FHIR Bundle (or one resource) read as a case sheet; the conversion rides along for the report."""
+    from dvtkg.fhir.convert import bundle_to_case, resources_to_case
+
+    if data.get("resourceType") == "Bundle":
+        conversion = bundle_to_case(data, at=at, source=source)
+    else:
+        conversion = resources_to_case([data], at=at, source=source)
+    loaded = _from_sheet(conversion.sheet, source, keys)
+    loaded.fhir = conversion
+    return loaded

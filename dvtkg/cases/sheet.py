@@ -137,7 +137,7 @@ def sheet_to_graph(sheet: dict[str, Any], keys: KeyTable) -> tuple[Graph, list[V
                 if item.get("system") is not None:
                     g.add((node, DVT.codeSystem, Literal(str(item["system"]), datatype=XSD.anyURI)))
                 if item.get("code") is not None:
-                    g.add((node, DVT.codeValue, Literal(item["code"]) if isinstance(item["code"], str) else Literal(item["code"])))
+                    g.add((node, DVT.codeValue, Literal(item["code"])))
     return g, violations
 
 

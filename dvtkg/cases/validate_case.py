@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
 
 from dvtkg.cases.errors import Violation
 from dvtkg.cases.keys import KeyTable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 
@@ -11,10 +12,13 @@ from dvtkg.commands.case import add_max_input_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("assess", help="assess a patient case (case sheet .json, case graph .ttl/.jsonld, or - for stdin)",
-                              description="Assess a patient case against the knowledge base: for every current statement, "
-                                          "applies / blocked / indeterminate / not-applicable, explained.")
-    p.add_argument("case", help="a case sheet (.json), a case graph (.ttl, .jsonld), or - for a case sheet on stdin")
+    p = subparsers.add_parser("assess",
+                              help="assess a patient case (case sheet .json, FHIR R4 Bundle .json, case graph "
+                                   ".ttl/.jsonld, or - for stdin)",
+                              description="Assess a patient case against the knowledge base: for every current "
+                                          "statement, applies / blocked / indeterminate / not-applicable, explained.")
+    p.add_argument("case", help="a case sheet (.json), a FHIR R4 Bundle (.json, resourceType Bundle), a case graph "
+                                "(.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
     p.add_argument("--engine", choices=("reference", "fast"), default="reference",
                    help="classifier: reference = HermiT (default), fast = the compiled TBox (dvtkg.fast)")
@@ -24,20 +28,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "decision-centred report")
     p.add_argument("--timings", action="store_true",
                    help="json output: include the measured seconds per stage (then runs differ)")
+    p.add_argument("--at", type=_iso_date, default=None, metavar="DATE",
+                   help="FHIR input: the reference date for ages and days since onset (YYYY-MM-DD, default today)")
     add_max_input_option(p)
     p.set_defaults(func=run)
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from dvtkg.assessment.pipeline import Assessor
     from dvtkg.fast.compile import UnsupportedAxiom
     from dvtkg.fast.entail import UnsupportedCase
+    from dvtkg.fhir.errors import FhirInputError
     from dvtkg.reason import ReasonerError
 
     try:
-        assessment = Assessor(max_input_mb=args.max_input_mb, engine=args.engine).assess(args.case)
+        assessment = Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at).assess(args.case)
     except CaseValidationError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except FhirInputError as exc:
+        print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 1
     except (CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase) as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)

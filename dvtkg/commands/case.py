@@ -30,7 +30,8 @@ def add_max_input_option(p: argparse.ArgumentParser) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("case", help="convert or validate a patient case")
     sub = p.add_subparsers(dest="case_command", metavar="SUBCOMMAND")
-    c = sub.add_parser("convert", help="write a case sheet as a case graph (Turtle or JSON-LD in the project vocabulary)")
+    c = sub.add_parser("convert",
+                       help="write a case sheet as a case graph (Turtle or JSON-LD in the project vocabulary)")
     c.add_argument("case", help="a case sheet (.json) or case graph (.ttl, .jsonld), or - for stdin")
     c.add_argument("--format", choices=("ttl", "jsonld"), default="ttl")
     add_max_input_option(c)
@@ -42,11 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: str, max_input_mb: float):
+    from rdflib import Graph
+
+    from dvtkg import paths
     from dvtkg.cases.load import load_case
     from dvtkg.cases.validate_case import validate_case
     from dvtkg.guidance.knowledge import KnowledgeBase
-    from dvtkg import paths
-    from rdflib import Graph
 
     kb = KnowledgeBase.load()
     loaded = load_case(path, kb.keys, max_input_mb=max_input_mb)

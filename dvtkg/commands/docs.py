@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     docs = subparsers.add_parser("docs", help="generate the documentation site (static HTML)",
                                  description="Generate the documentation site from the merged knowledge.")
     sub = docs.add_subparsers(dest="docs_command", metavar="SUBCOMMAND", required=True)
-    p = sub.add_parser("build", help="write the site (default build/docs/): guidelines, statements, terms, grading schemes",
+    p = sub.add_parser("build",
+                       help="write the site (default build/docs/): guidelines, statements, terms, grading schemes",
                        description="Write static HTML pages with relative links (they open from file://, no server): "
                                    "an index of guidelines, one page per guideline, statement and ontology term, "
                                    "and the grading schemes side by side. The links are checked after writing.")

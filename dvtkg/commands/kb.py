@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="skip loading build/dvtkg.owl with owlready2 (offline) after writing it")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("validate", help="validate the knowledge against shapes/knowledge.ttl (exit 1 if it does not conform)")
+    p = sub.add_parser("validate",
+                       help="validate the knowledge against shapes/knowledge.ttl (exit 1 if it does not conform)")
     p.add_argument("--shapes", type=Path, default=None, help="shapes file (default: shapes/knowledge.ttl)")
     p.set_defaults(func=cmd_validate)
 

@@ -44,7 +44,8 @@ def add_endpoint_options(p: argparse.ArgumentParser, required: bool) -> None:
                         f"from {PASSWORD_ENV} (or set {USER_ENV})")
     p.add_argument("--auth", choices=("basic", "digest"), default="basic",
                    help="how --user is sent (Virtuoso's /sparql-auth wants digest)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="the whole request (a local query: its evaluation) may take at most this long (default 120)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="the whole request (a local query: its evaluation) may take at most this long (default 120)")
 
 
 def endpoint_from_args(args: argparse.Namespace, update_url: str | None = None, store_url: str | None = None):
@@ -67,9 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Answer a SPARQL query over the knowledge base: locally (rdflib) or on a SPARQL 1.1 endpoint. "
                     "QUERY is a .rq file or a query id (see --list).")
     p.add_argument("query", metavar="QUERY", nargs="?", help="a .rq file or a query id, e.g. cq-strong-by-source")
-    p.add_argument("--list", action="store_true", help="list the competency questions (queries/cq) and their parameters")
+    p.add_argument("--list", action="store_true",
+                   help="list the competency questions (queries/cq) and their parameters")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a parameter the query declares (typed: iri values take rec:, dvt:, dvtc:, dvtv:, grade: names)")
+                   help="bind a parameter the query declares "
+                        "(typed: iri values take rec:, dvt:, dvtc:, dvtv:, grade: names)")
     p.add_argument("--case", action="append", default=[], metavar="CASE",
                    help="add an assessed case graph: locally a case file (assessed now); with --endpoint a "
                         "published case (its file, id, or graph IRI)")

@@ -68,5 +68,6 @@ def check_links(site: Path) -> list[str]:
                 problems.append(f"{rel_page}: {value!r} does not resolve to a file")
                 continue
             if parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in page(target).ids:
-                problems.append(f"{rel_page}: {value!r}: no id {parts.fragment!r} in {target.relative_to(site).as_posix()}")
+                shown = target.relative_to(site).as_posix()
+                problems.append(f"{rel_page}: {value!r}: no id {parts.fragment!r} in {shown}")
     return problems

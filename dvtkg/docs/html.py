@@ -112,7 +112,8 @@ table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
 th, td { text-align: left; vertical-align: top; padding: .35em .6em; border-bottom: 1px solid var(--line); }
 th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; }
-table.statements td:first-child, table.conflicts td:first-child, table.guidelines td:first-child { white-space: nowrap; }
+table.statements td:first-child, table.conflicts td:first-child,
+table.guidelines td:first-child { white-space: nowrap; }
 dl.facts { display: grid; grid-template-columns: 11em 1fr; gap: .35em 1em; margin: .5em 0 1em; }
 dl.facts dt { font-weight: 600; color: var(--muted); }
 dl.facts dd { margin: 0; }

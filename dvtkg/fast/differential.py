@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -45,9 +45,9 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, XSD
 
 from dvtkg import paths
+from dvtkg.casegen import generate_case
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
-from dvtkg.casegen import generate_case
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.compile import CompiledClassifier
 from dvtkg.fast.entail import UnsupportedCase
@@ -164,7 +164,8 @@ class Generator:
         keyed = {str(s.prop) for s in self.kb.keys.by_prop.values()}
         # facet properties no case key sets (derived facts): set on the graph directly
         steps = (Decimal(-1), Decimal("-0.1"), Decimal(0), Decimal("0.1"), Decimal(1))
-        self.unkeyed_bounds = {p: sorted({v + d for v in b for d in steps}) for p, b in bounds.items() if p not in keyed}
+        self.unkeyed_bounds = {p: sorted({v + d for v in b for d in steps})
+                               for p, b in bounds.items() if p not in keyed}
         self.veins = sorted(str(v).rsplit("vein-", 1)[1] for v in self.kb.segment_classes)
 
     # limbs: absent, imaged clear ({}), imaging unknown (veins null), or a list of veins
@@ -263,7 +264,8 @@ class Generator:
         defined = sorted(c.definitions)
 
         def parts(g: Graph, subs: list[URIRef]) -> tuple[list[URIRef], list[URIRef]]:
-            return ([s for s in subs if (s, RDF.type, DVT.Patient) in g], [s for s in subs if (s, RDF.type, DVT.Limb) in g])
+            return ([s for s in subs if (s, RDF.type, DVT.Patient) in g],
+                    [s for s in subs if (s, RDF.type, DVT.Limb) in g])
 
         def outside_domain(g, subs, rng):
             pats, limbs = parts(g, subs)
@@ -277,7 +279,8 @@ class Generator:
             for _ in range(10):
                 s, p = rng.choice(subs), URIRef(rng.choice(functional))
                 old = g.value(s, p)
-                if isinstance(old, Literal) and isinstance(old.value, (int, float, Decimal)) and not isinstance(old.value, bool):
+                numeric = isinstance(old, Literal) and isinstance(old.value, (int, float, Decimal))
+                if numeric and not isinstance(old.value, bool):
                     g.add((s, p, Literal(Decimal(str(old.value)) + 1, datatype=XSD.decimal)))
                     return True
                 if isinstance(old, Literal) and isinstance(old.value, bool):
@@ -349,7 +352,8 @@ class Generator:
                 g.add((limb, RDF.type, r))
                 g.add((r, RDF.type, OWL.Restriction))
                 g.add((r, OWL.onProperty, DVT.hasThrombusIn))
-                g.add((r, OWL.someValuesFrom, URIRef(rng.choice(sorted(str(x) for x in self.kb.segment_classes.values())))))
+                segments = sorted(str(x) for x in self.kb.segment_classes.values())
+                g.add((r, OWL.someValuesFrom, URIRef(rng.choice(segments))))
                 return True
             return False
 
@@ -448,6 +452,13 @@ def graph_key(g: Graph) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+class TypesSource(Protocol):
+    """What :func:`compare` and :func:`shrink` ask of the other engine: a case's types
+    (None if inconsistent), the seconds taken, and whether the answer came from the cache."""
+
+    def types(self, case: DiffCase) -> tuple[dict[str, set[str]] | None, float, bool]: ...
+
+
 class Reference:
     """HermiT answers (warm JPype reasoner), cached by TBox file and case-graph hash."""
 
@@ -499,7 +510,7 @@ class Reference:
 
 
 def _by_subject(g: Graph, subjects: list[URIRef]) -> dict[str, set[str]]:
-    out = {str(s): set() for s in subjects}
+    out: dict[str, set[str]] = {str(s): set() for s in subjects}
     for s, _, o in g.triples((None, RDF.type, None)):
         out.setdefault(str(s), set()).add(str(o))
     return out
@@ -512,7 +523,7 @@ def fast_types(fast: FastClassifier, case: DiffCase) -> dict[str, set[str]] | No
 
 # ----- comparing, shrinking, coverage
 
-def compare(fast: FastClassifier, ref: Reference, case: DiffCase) -> Outcome:
+def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase) -> Outcome:
     start = time.perf_counter()
     try:
         f = fast_types(fast, case)
@@ -535,18 +546,18 @@ def _statements(g: Graph) -> list[list[tuple]]:
     header = set(g.subjects(RDF.type, OWL.Ontology))  # the import of the TBox always stays
     for s, p, o in sorted(g):
         if isinstance(s, URIRef) and s not in header:
-            unit = [(s, p, o)]
+            unit: list[tuple] = [(s, p, o)]
             if isinstance(o, BNode):
                 tree(o, unit)
             units.append(unit)
     for node in sorted(g.subjects(RDF.type, OWL.AllDifferent)):
-        unit: list[tuple] = []
+        unit = []
         tree(node, unit)
         units.append(unit)
     return units
 
 
-def shrink(fast: FastClassifier, ref: Any, case: DiffCase, budget: int = 400) -> DiffCase:
+def shrink(fast: FastClassifier, ref: TypesSource, case: DiffCase, budget: int = 400) -> DiffCase:
     """Remove statements while the engines still disagree: passes over the units until none can go."""
     current = case
     changed = True
@@ -591,7 +602,8 @@ class Coverage:
 
     @classmethod
     def of(cls, compiled: CompiledClassifier) -> "Coverage":
-        """Pairs are the defined classes X...Met / X...NotMet; a pair's carrier is its Met class's primitive conjuncts."""
+        """Pairs are the defined classes X...Met / X...NotMet; a pair's carrier is its Met class's primitive
+        conjuncts."""
         defs = compiled.definitions
         out = cls(defined=set(defs))
         for name in defs:
@@ -604,7 +616,7 @@ class Coverage:
     def add(self, case: DiffCase, types: dict[str, set[str]] | None, g: Graph) -> None:
         if types is None:
             return
-        for subject, ts in types.items():
+        for ts in types.values():
             self.derived |= ts & self.defined
             for base, seen in self.pairs.items():
                 if not self.carriers[base] <= ts:

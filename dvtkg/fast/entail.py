@@ -194,13 +194,13 @@ class Reasoner:
                 if q:
                     by_subject[(b, q)].add(a)
                     by_object[(a, q)].add(b)
-            for (x, p), objs in by_subject.items():
+            for (_, p), objs in by_subject.items():
                 if p in self.functional and len(objs) > 1:
                     first, *rest = sorted(objs)
                     for o in rest:
                         parent[find(o)] = find(first)
                     merged = True
-            for (x, p), subs in by_object.items():
+            for (_, p), subs in by_object.items():
                 if p in self.inv_functional and len(subs) > 1:
                     first, *rest = sorted(subs)
                     for o in rest:
@@ -361,7 +361,7 @@ class Reasoner:
                 seen.append((p, s, st.version[s] if watch is _ALL else frozenset(st.nodes[s].types & watch)))
         return (st.version[n], tuple(sorted(seen, key=repr)))
 
-    def _saturate(self, st: _State) -> tuple[str, Expr] | None:
+    def _saturate(self, st: _State) -> tuple[str, Expr, tuple[Expr, ...]] | None:
         """Apply everything until nothing changes; return an open disjunction to split, if any."""
         while True:
             changed = self._drain(st)
@@ -646,7 +646,8 @@ def _watched(compiled: CompiledClassifier) -> dict[str, frozenset]:
             return {e}
         if e[0] in ("and", "or"):
             parts = [names(x) for x in e[1]]
-            return None if any(x is None for x in parts) else set().union(*parts)
+            known = [x for x in parts if x is not None]
+            return set().union(*known) if len(known) == len(parts) else None
         return None
 
     def walk(e: Expr) -> None:
@@ -656,11 +657,11 @@ def _watched(compiled: CompiledClassifier) -> dict[str, frozenset]:
             for x in e[1]:
                 walk(x)
         elif e[0] in ("some", "all"):
-            found = names(e[2])
-            if found is None or out.get(e[1]) is _ALL:
+            found, seen = names(e[2]), out.get(e[1])
+            if found is None or seen is _ALL:
                 out[e[1]] = _ALL
             else:
-                out.setdefault(e[1], set()).update(found)
+                out[e[1]] = (seen or set()) | found
             walk(e[2])
     for exprs in list(compiled.definitions.values()) + list(compiled.supers.values()):
         for e in exprs:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS_LITERAL = "http://www.w3.org/2000/01/rdf-schema#Literal"

@@ -13,13 +13,27 @@ engines equal on generated type assignments, cases and the examples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from dvtkg.cases.vocab import DVT, DVTV
-from dvtkg.guidance.engine import (MAX_PASSES, ROLE_ORDER, ActionState, ConflictRecord, CriterionState, Evaluation,
-                                   OptionRecord, ResultRecord, _assessment_graph, _local)
+from dvtkg.guidance.engine import (
+    MAX_PASSES,
+    ROLE_ORDER,
+    ActionState,
+    ConflictRecord,
+    CriterionState,
+    Evaluation,
+    OptionRecord,
+    ResultRecord,
+    _assessment_graph,
+    _local,
+)
+
+if TYPE_CHECKING:
+    from dvtkg.guidance.knowledge import ConflictCandidate
 
 ROLE_PROPS = ((DVT.hasRequiredCriterion, "required"), (DVT.hasExcludingCriterion, "excluding"),
               (DVT.hasBlockingCriterion, "blocking"), (DVT.hasCautionCriterion, "caution"))
@@ -59,11 +73,12 @@ class CompiledGuidance:
     criteria: dict[URIRef, CriterionTable]
     statements: dict[URIRef, StatementTable]
     dependent: list[DependentTable]
-    candidates: list[tuple[URIRef, URIRef, object]]
+    candidates: list[tuple[URIRef, URIRef, ConflictCandidate]]
     superseded: dict[URIRef, tuple[list[URIRef], list[URIRef]]]
 
     @classmethod
-    def from_index(cls, index: Graph, candidates: dict) -> "CompiledGuidance":
+    def from_index(cls, index: Graph,
+                   candidates: dict[tuple[URIRef, URIRef], ConflictCandidate]) -> "CompiledGuidance":
         """Read the tables from the guidance index (the same triples the SPARQL engine reads)."""
         criteria: dict[URIRef, CriterionTable] = {}
         for crit, level in index.subject_objects(DVT.criterionLevel):
@@ -175,7 +190,8 @@ def evaluate_compiled(table: CompiledGuidance, types: dict[URIRef, frozenset[URI
                 for ci, crit, blocks in cis:
                     c = crits[crit]
                     subject = limb if c.limb_level else patient
-                    o.states.append(ActionState(ci, crit, blocks, _state(types, subject, c), URIRef(f"{o.node}-{_local(ci)}")))
+                    o.states.append(ActionState(ci, crit, blocks, _state(types, subject, c),
+                                                URIRef(f"{o.node}-{_local(ci)}")))
                 r.options.append(o)
             results.append(r)
     results.sort(key=lambda r: (str(r.rec), str(r.limb or "")))

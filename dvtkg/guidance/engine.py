@@ -100,6 +100,8 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
     """Compute every result, its status, the conflicts and the superseded statements."""
     assessment_iri = URIRef(f"{case_base}assessment")
     q = {name: kb.queries[name].text for name in kb.queries}
+    if kb.store is None:
+        raise ValueError("the knowledge base has no guidance store: load it with KnowledgeBase.load()")
     with kb.store.case(case, inferred) as view:
         results: dict[tuple[URIRef, URIRef | None], ResultRecord] = {}
         for row in view.query(q["guidance-criterion-states"], patient=patient):
@@ -140,7 +142,8 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
             for r in ordered:
                 r.status = statuses[r.node]
             with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
-                decided = {(row.crit, row.subject): str(row.state) for row in view.query(q["guidance-dependent-criteria"])}
+                decided = {(row.crit, row.subject): str(row.state)
+                           for row in view.query(q["guidance-dependent-criteria"])}
             changed = False
             for r in ordered:
                 for cs in r.states:
@@ -210,5 +213,6 @@ def _assessment_graph(assessment: URIRef, patient: URIRef, results: list[ResultR
             g.add((cs.node, DVT.ofCriterion, cs.crit))
             g.add((cs.node, DVT.criterionRole, Literal(cs.role)))
             g.add((cs.node, DVT.criterionState, Literal(cs.state)))
-            g.add((cs.node, DVT.stateSource, Literal("second pass over other results" if cs.second_pass else "reasoner")))
+            source = "second pass over other results" if cs.second_pass else "reasoner"
+            g.add((cs.node, DVT.stateSource, Literal(source)))
     return g

@@ -10,19 +10,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from rdflib.query import ResultRow
 
-from dvtkg.cases.vocab import DVT, DVTV
-
 from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
-from dvtkg.kb.build import load_knowledge, sources_hash
-from dvtkg.queryfiles import QueryFile, find_queries
+from dvtkg.cases.vocab import DVT, DVTV
 from dvtkg.guidance.safety import SafetyKnowledge, load_safety
 from dvtkg.guidance.store import GuidanceStore
+from dvtkg.kb.build import load_knowledge, sources_hash
+from dvtkg.queryfiles import QueryFile, find_queries
 from dvtkg.reason import REASONER_INPUT_VERSION, reasoner_tbox
 
 GROUP_ORDER = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "other")
@@ -106,7 +106,8 @@ class ConflictCandidate:
 
     @property
     def node(self) -> URIRef:
-        return URIRef(f"https://w3id.org/dvtkg/rec/conflict-candidate/{str(self.a).rsplit('/', 1)[-1]}--{str(self.b).rsplit('/', 1)[-1]}")
+        a, b = str(self.a).rsplit("/", 1)[-1], str(self.b).rsplit("/", 1)[-1]
+        return URIRef(f"https://w3id.org/dvtkg/rec/conflict-candidate/{a}--{b}")
 
 
 def _s(value: object) -> str:
@@ -121,7 +122,8 @@ def _int(value: object) -> int | None:
 INDEX_PREDICATES = {
     DVT.hasRequiredCriterion, DVT.hasExcludingCriterion, DVT.hasBlockingCriterion, DVT.hasCautionCriterion,
     DVT.assessmentLevel, DVT.criterionLevel, DVT.meetsClass, DVT.notMeetsClass, DVT.currency,
-    DVT.metWhenApplies, DVT.metByPopulation, DVT.metWhenCriterionMet, DVT.presupposesCriterion, DVT.direction, DVT.recommendedAction, DVT.excludesAction,
+    DVT.metWhenApplies, DVT.metByPopulation, DVT.metWhenCriterionMet, DVT.presupposesCriterion, DVT.direction,
+    DVT.recommendedAction, DVT.excludesAction,
     DVT.hasStrength, DVT.coarseStrength, RDFS.subClassOf, DCTERMS.isReplacedBy, DVT.supportedBy, DCTERMS.source,
     DVT.offersOption, DVT.optionAction, DVT.contraindicatedAction, DVT.contraindicationCriterion,
     DVT.contraindicationEffect, DVT.addressesIndication,
@@ -229,13 +231,13 @@ class KnowledgeBase:
         return out
 
     def _load_criteria(self) -> dict[URIRef, CriterionInfo]:
-        rows: dict[URIRef, dict[str, object]] = {}
+        rows: dict[URIRef, dict[str, Any]] = {}
         for row in self.query("guidance-criterion-details"):
             d = rows.setdefault(row.crit, {"label": _s(row.label), "definition": _s(row.definition),
                                            "level": _s(row.level), "keys": [], "borderline": row.borderline})
             if row.key is not None and str(row.key) not in d["keys"]:
-                d["keys"].append(str(row.key))  # type: ignore[union-attr]
-        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"])  # type: ignore[arg-type]
+                d["keys"].append(str(row.key))
+        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"])
                 for c, d in rows.items()}
 
     def _derive_stances(self) -> None:

@@ -79,7 +79,8 @@ def load_safety(graph: Graph, queries: dict[str, QueryFile]) -> SafetyKnowledge:
             iri=row.ci, label=str(row.label), action=row.action,
             action_label=str(row.actionLabel) if row.actionLabel is not None else str(row.action).rsplit("#", 1)[-1],
             criterion=row.crit, blocks=str(row.effect).endswith("/blocks"),
-            kind=str(row.kindLabel) if row.kindLabel is not None else ("" if str(row.effect).endswith("/blocks") else "caution"),
+            kind=(str(row.kindLabel) if row.kindLabel is not None
+                  else ("" if str(row.effect).endswith("/blocks") else "caution")),
             source=_source_id(row.source, row.sourceLabel))
     options: dict[URIRef, dict[URIRef, Option]] = {}
     for row in graph.query(queries["guidance-option-details"].text):
@@ -95,6 +96,7 @@ def load_safety(graph: Graph, queries: dict[str, QueryFile]) -> SafetyKnowledge:
         alerts[row.alert] = Alert(row.alert, str(row.id), int(row.order), str(row.message), row.crit,
                                   bool(row.onDataConflict is not None and row.onDataConflict.toPython()), ())
     ordered = sorted((Alert(a.iri, a.id, a.order, a.message, a.criterion, a.on_data_conflict,
-                            tuple(sorted(points[a.iri], key=str))) for a in alerts.values()), key=lambda a: (a.order, a.id))
-    return SafetyKnowledge(cis, {rec: sorted(opts.values(), key=lambda o: (o.order, o.label)) for rec, opts in options.items()},
-                           ordered)
+                            tuple(sorted(points[a.iri], key=str))) for a in alerts.values()),
+                     key=lambda a: (a.order, a.id))
+    by_rec = {rec: sorted(opts.values(), key=lambda o: (o.order, o.label)) for rec, opts in options.items()}
+    return SafetyKnowledge(cis, by_rec, ordered)

@@ -64,7 +64,10 @@ class Row:
 
 def _quads(graph: Graph, target: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
     for s, p, o in graph:
-        yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), target)
+        subject, predicate = to_ox(s), to_ox(p)
+        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+            raise ValueError(f"not an RDF triple (literal subject or non-IRI predicate): {s} {p} {o}")
+        yield ox.Quad(subject, predicate, to_ox(o), target)
 
 
 class GuidanceStore:
@@ -113,8 +116,11 @@ class CaseView:
             self._extra.remove(name)
 
     def query(self, text: str, **bindings: Node) -> list[Row]:
-        subs = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): to_ox(v) for k, v in bindings.items()}
         result = self._store.query(text, use_default_graph_as_union=True, substitutions=subs or None)
+        if not isinstance(result, ox.QuerySolutions):
+            raise TypeError("GuidanceStore.query runs SELECT queries only")
         names = [v.value for v in result.variables]
         return [Row({n: from_ox(sol[n]) for n in names}) for sol in result]
 

@@ -34,7 +34,8 @@ Guidance-dependent criteria (met when another statement applies) have primitive
 pair, never hide one.
 
 The reasoner's verdicts are cached in ``build/`` under a hash of the reasoner TBox's
-name (the sources' content hash) and of every pair's criteria and "meets" classes, so a second run on unchanged knowledge costs no reasoning.
+name (the sources' content hash) and of every pair's criteria and "meets" classes, so a
+second run on unchanged knowledge costs no reasoning.
 """
 
 from __future__ import annotations

@@ -191,5 +191,6 @@ def format_text(items: list[SupersededStatement]) -> str:
         lines.append("")
     bad = [s.id for s in items if not s.ok]
     lines.append(f"{len(items)} superseded statement(s)"
-                 + (f"; without a current replacement: {', '.join(bad)}" if bad else ", each with a current replacement"))
+                 + (f"; without a current replacement: {', '.join(bad)}" if bad
+                    else ", each with a current replacement"))
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ replacements, evidence, level, texts and remarks.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -193,8 +194,9 @@ class FieldChange:
     field: str
     old: str | None = None
     new: str | None = None
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    # dataclasses.field: the attribute ``field`` above hides the bare name in this class body
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         if self.old is not None or self.new is not None:
@@ -339,14 +341,14 @@ def format_text(d: Diff) -> str:
         lines.append("")
     if d.deprecated:
         lines.append(f"deprecated ({len(d.deprecated)}):")
-        for s in d.deprecated:
-            lines.append(f"  ! {s.id}: {s.deprecated}")
+        for st in d.deprecated:
+            lines.append(f"  ! {st.id}: {st.deprecated}")
         lines.append("")
     if d.changed:
         lines.append(f"changed ({len(d.changed)}):")
-        for s in d.changed:
-            lines.append(f"  ~ {s.id}")
-            for c in s.changes:
+        for st in d.changed:
+            lines.append(f"  ~ {st.id}")
+            for c in st.changes:
                 lines.append(f"      {c.text()}")
         lines.append("")
     if d.empty:

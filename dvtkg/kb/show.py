@@ -152,16 +152,19 @@ def _action_safety_lines(g: Graph, node, actions: list) -> list[str]:
             for ci in g.subjects(DVT.contraindicatedAction, anc):
                 effect = local_name(g.value(ci, DVT.contraindicationEffect) or "")
                 src = g.value(ci, DCTERMS.source)
-                text = (f"{label(g, act)}: {label(g, ci)} [criterion {label(g, g.value(ci, DVT.contraindicationCriterion))}; "
+                crit = g.value(ci, DVT.contraindicationCriterion)
+                text = (f"{label(g, act)}: {label(g, ci)} [criterion {label(g, crit)}; "
                         f"on {label(g, anc)}; source {label(g, src) if src is not None else '(none)'}]")
                 if effect in found and text not in found[effect]:
                     found[effect].append(text)
     if direction is not None and local_name(direction) == "against" or is_label:
-        why = "drug-label statements keep their own status" if is_label else "a statement against an action is never blocked by it"
+        why = ("drug-label statements keep their own status" if is_label
+               else "a statement against an action is never blocked by it")
         if found["blocks"] or found["cautions"]:
             out += ["", f"Action contraindications: not applied ({why})."]
         return out
-    for effect, title in (("blocks", "Blocking criteria from the action (decision rule 14; met -> blocked or option struck out)"),
+    for effect, title in (("blocks",
+                           "Blocking criteria from the action (decision rule 14; met -> blocked or option struck out)"),
                           ("cautions", "Cautions from the action (shown, never blocking)")):
         if found[effect]:
             out += ["", f"{title}:"]
@@ -194,7 +197,8 @@ def show(graph: Graph, statement_id: str) -> str:
     strengths = _values(g, node, DVT.hasStrength)
     certainties = _values(g, node, DVT.hasCertainty)
     no_grade = "(none: drug-label statements carry no grade)" if t == DVT.DrugLabelStatement else "(none)"
-    lines += _wrap("Native strength: " + ("; ".join(_grade_line(g, s) for s in strengths) if strengths else no_grade), first="")
+    native = "; ".join(_grade_line(g, s) for s in strengths) if strengths else no_grade
+    lines += _wrap("Native strength: " + native, first="")
     for s in strengths:
         meaning = _one(g, s, DVT.meaning)
         if meaning:

@@ -86,7 +86,7 @@ def compute(graph: Graph) -> dict:
     """The statement counts as a JSON-ready dict."""
     classes = statement_classes(graph)
     nodes = statement_nodes(graph)
-    counters = {name: Counter() for name, _ in BREAKDOWNS}
+    counters: dict[str, Counter[str]] = {name: Counter() for name, _ in BREAKDOWNS}
 
     def notation_or_label(node) -> str:
         n = list(graph.objects(node, SKOS.notation))

@@ -40,7 +40,7 @@ def _source(i: GuidanceItem) -> str:
 
 
 def _leg(limbs: list[str | None]) -> str:
-    sides = sorted({l for l in limbs if l})
+    sides = sorted({side for side in limbs if side})
     if not sides:
         return ""
     return " [both legs]" if len(sides) > 1 else f" [{sides[0]} leg]"
@@ -136,7 +136,8 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
     for n in i.notes:
         out += _wrap("note: " + n, "        i ")
     if i.shown_with:
-        out += _wrap("to weigh (does not decide it): " + "; ".join(s.split(" (")[0] for s in i.shown_with), "        i ")
+        weigh = "; ".join(s.split(" (")[0] for s in i.shown_with)
+        out += _wrap("to weigh (does not decide it): " + weigh, "        i ")
     return out
 
 
@@ -144,7 +145,8 @@ def _alerts(a: Assessment) -> list[str]:
     out: list[str] = []
     for al in a.alerts:
         blocks = ", ".join(al.get("blocks", []))
-        out += _wrap(f"ALERT: {al.get('message', al.get('id', ''))}" + (f" Blocks: {blocks}." if blocks else ""), "", "  ")
+        out += _wrap(f"ALERT: {al.get('message', al.get('id', ''))}" + (f" Blocks: {blocks}." if blocks else ""),
+                     "", "  ")
     if a.data_conflicts and not any(al.get("id") == "data-conflict" for al in a.alerts):
         out += _wrap("ALERT: the case data contradict each other; the contradicted facts were treated as unknown "
                      "(see CONTRADICTIONS IN THE CASE DATA).", "", "  ")
@@ -165,7 +167,7 @@ def _bottom_line(a: Assessment) -> list[str]:
             lines.append(f"{title}: nothing applies yet ({nb} blocked, {len(pending) - nb} indeterminate; see below)")
     if not lines:
         lines.append("nothing applies on the facts given")
-    return out + ["  " + l for l in lines[:BOTTOM_LINE_MAX]]
+    return out + ["  " + line for line in lines[:BOTTOM_LINE_MAX]]
 
 
 def _bottom_entry(b: dict[str, Any]) -> str:
@@ -193,9 +195,9 @@ def _classifications(a: Assessment) -> list[str]:
     """Patient findings, then the legs: labels common to both legs once, patient labels a leg repeats dropped."""
     cls = a.classifications
     limbs: dict[str, list[str]] = cls.get("limbs", {})
-    limb_sets = {s: {_normalise(l) for l in labels} for s, labels in limbs.items()}
-    every_leg = {_normalise(l) for labels in limbs.values() for l in labels}
-    patient = [l for l in cls.get("patient", []) if _normalise(l) not in every_leg]
+    limb_sets = {s: {_normalise(label) for label in labels} for s, labels in limbs.items()}
+    every_leg = {_normalise(label) for labels in limbs.values() for label in labels}
+    patient = [label for label in cls.get("patient", []) if _normalise(label) not in every_leg]
     out = ["PATIENT AND LEGS"]
     out += _wrap("patient: " + (", ".join(dict.fromkeys(patient)) or "-"), "  ")
     common = set.intersection(*limb_sets.values()) if len(limb_sets) > 1 else set()
@@ -302,7 +304,7 @@ def _conflicts(a: Assessment) -> list[str]:
         for limb in sorted({c.get("limb") or "" for c in chosen}):
             pairs = [tuple(c["between"]) for c in chosen if (c.get("limb") or "") == limb]
             leg = f" - {limb} leg" if limb else ""
-            for hub, partners in _star_groups(pairs):  # type: ignore[arg-type]
+            for hub, partners in _star_groups(pairs):
                 out += _wrap(f"{who(hub)}{joiner}{', '.join(who(p) for p in partners)}{leg}", "  ", "      ")
         return out
 
@@ -331,6 +333,19 @@ def _tail(a: Assessment) -> list[str]:
     return out
 
 
+def _fhir_input(a: Assessment) -> list[str]:
+    """For FHIR input only: how many facts came from which resources, and what was not read."""
+    if "provenance" not in a.extra:
+        return []
+    unmapped = a.extra.get("unmapped", [])
+    lines = ["", f"Read from FHIR: {len(a.extra['provenance'])} facts, each from named resources; "
+                 f"{len(unmapped)} item(s) not read (`dvtkg fhir to-case` or --format json lists them):"]
+    lines += [f"  - {u['resource']}{' ' + u['path'] if u['path'] else ''}: {u['reason']}" for u in unmapped[:10]]
+    if len(unmapped) > 10:
+        lines.append(f"  ... and {len(unmapped) - 10} more")
+    return lines
+
+
 def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False) -> str:
     """The report as one string: decision-centred by default, the full explanation with ``verbose``."""
     if verbose:
@@ -343,7 +358,8 @@ def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False)
     disagree = sum(1 for c in a.conflicts if c.get("kind") == "direction")
     out = [f"DVT guidance for case {a.case}  (knowledge base {a.engine.get('knowledgeVersion', '?')})",
            f"  {counts['applies']} apply ({restricted} restricted), {counts['blocked']} blocked, "
-           f"{counts['indeterminate']} indeterminate, {counts['not-applicable']} not applicable (not listed; --verbose); "
+           f"{counts['indeterminate']} indeterminate, {counts['not-applicable']} not applicable "
+           "(not listed; --verbose); "
            f"{disagree} disagreement{'' if disagree == 1 else 's'} between guidelines"]
     alerts = _alerts(a)
     if alerts:
@@ -356,7 +372,9 @@ def render_text(a: Assessment, show_reasons: bool = True, verbose: bool = False)
         out += [""] + questions
     out += [""] + _conflicts(a)
     out += _tail(a)
-    out += ["", "[S] secondary source. applies = population met, nothing blocks; blocked = population met, an absolute contraindication "
-                "present; indeterminate = a needed fact is unknown (never read as false). * applies, x blocked, "
+    out += _fhir_input(a)
+    out += ["", "[S] secondary source. applies = population met, nothing blocks; "
+                "blocked = population met, an absolute contraindication present; "
+                "indeterminate = a needed fact is unknown (never read as false). * applies, x blocked, "
                 "? indeterminate, ! caution or remark, i note."]
     return "\n".join(out) + "\n"

@@ -1,10 +1,11 @@
 """The verbose text report: every statement with its full explanation (``dvtkg assess --verbose``).
 
 The default report (dvtkg.report.text) is built around decisions; this one keeps the
-long form for audit: every criterion with all its facts, every result listed. Order: what applies (strongest first, grouped by setting, anticoagulant, thrombus
-removal, filter, duration, what not to do, other), then what is blocked, then what
-is indeterminate with the questions that would decide it, then the conflicts between
-guidelines, then superseded statements, then contradictions in the case data.
+long form for audit: every criterion with all its facts, every result listed. Order: what
+applies (strongest first, grouped by setting, anticoagulant, thrombus removal, filter,
+duration, what not to do, other), then what is blocked, then what is indeterminate
+with the questions that would decide it, then the conflicts between guidelines, then
+superseded statements, then contradictions in the case data.
 Every line names the source and the native grade; unverified statements say so.
 """
 
@@ -88,7 +89,8 @@ def render_verbose(a: Assessment, show_reasons: bool = True) -> str:
                     out += _wrap(f"caution ({c.get('kind') or 'caution'}): {c.get('text', '')}"
                                  + (f" ({c['source']})" if c.get("source") else ""), "      ! ")
             elif i.cautions:
-                out += _wrap("caution (relative contraindication, needs a clinician's decision): " + "; ".join(i.cautions), "      ! ")
+                out += _wrap("caution (relative contraindication, needs a clinician's decision): "
+                             + "; ".join(i.cautions), "      ! ")
             if i.decision_remark:
                 out += _wrap("remark: " + i.decision_remark, "      ! ")
             for n in i.notes:
@@ -127,8 +129,8 @@ def render_verbose(a: Assessment, show_reasons: bool = True) -> str:
             questions[k] = questions.get(k, 0) + 1
     if questions:
         out.append("  Most useful facts to add (number of statements each would help decide):")
-        for k, n in sorted(questions.items(), key=lambda kv: (-kv[1], kv[0]))[:12]:
-            out.append(f"    {a.questions.get(k, k)} [{k}] ({n})")
+        for k, count in sorted(questions.items(), key=lambda kv: (-kv[1], kv[0]))[:12]:
+            out.append(f"    {a.questions.get(k, k)} [{k}] ({count})")
 
     out.append("")
     out.append("CONFLICTS BETWEEN GUIDELINES (both apply or are blocked for this patient)")

@@ -92,7 +92,8 @@ def check(result: QueryResult, run: Run) -> list[str]:
     missing = [c for c in columns if c not in result.vars]
     if missing:
         return [f"{run.label}: the answer has no column {', '.join(missing)} (it has {', '.join(result.vars)})"]
-    actual = [{v: (compact(t) if t is not None else None) for v, t in zip(result.vars, row)} for row in result.rows]
+    actual = [{v: (compact(t) if t is not None else None) for v, t in zip(result.vars, row, strict=True)}
+              for row in result.rows]
     for exp in run.rows:
         if not any(_row_matches(exp, a) for a in actual):
             problems.append(f"{run.label}: expected row not found: {exp}")
@@ -107,5 +108,6 @@ def check(result: QueryResult, run: Run) -> list[str]:
         want = {cut(r) for r in run.rows}
         extra = sorted({cut(a) for a in actual} - want, key=str)
         if extra:
-            problems.append(f"{run.label}: {len(extra)} unexpected row(s), e.g. {dict(zip(keys, extra[0]))}")
+            example = dict(zip(keys, extra[0], strict=True))
+            problems.append(f"{run.label}: {len(extra)} unexpected row(s), e.g. {example}")
     return problems

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +142,7 @@ class LocalData:
     the dataset (knowledge in ``kb_graph``, each case in its own graph).
     """
 
-    def __init__(self, kb: Graph, cases: list[AssessedCase] = (), kb_graph: str = KB_GRAPH) -> None:
+    def __init__(self, kb: Graph, cases: Sequence[AssessedCase] = (), kb_graph: str = KB_GRAPH) -> None:
         self.kb = kb
         self.cases = list(cases)
         self.kb_graph = kb_graph
@@ -177,13 +178,13 @@ class LocalData:
         return self.dataset if names_graphs else self.union
 
 
-def dataset(kb: Graph, cases: list[AssessedCase] = (), kb_graph: str = KB_GRAPH) -> LocalData:
+def dataset(kb: Graph, cases: Sequence[AssessedCase] = (), kb_graph: str = KB_GRAPH) -> LocalData:
     """The knowledge and the cases as named graphs of one dataset, default graph = their union."""
     return LocalData(kb, cases, kb_graph)
 
 
 def run_local(query: QueryFile | str, bindings: dict[str, Node] | None = None,
-              cases: list[AssessedCase] = (), kb: Graph | None = None,
+              cases: Sequence[AssessedCase] = (), kb: Graph | None = None,
               data: LocalData | None = None, kb_graph: str = KB_GRAPH,
               timeout: float | None = None) -> QueryResult:
     """Answer ``query`` over the knowledge base (and ``cases``) with rdflib.

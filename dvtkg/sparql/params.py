@@ -238,6 +238,7 @@ def _scan(text: str):
             i = m.end() if m else i + 1
         elif c.isalpha() or c == "_":
             m = _WORD.match(text, i)
+            assert m is not None  # a letter or "_" starts a word
             word = m.group(0)
             end = m.end()
             # a prefixed name (pfx:local) or a word inside one is not a keyword
@@ -246,7 +247,8 @@ def _scan(text: str):
                 yield i, "word", word
             i = end
             if end < n and text[end] == ":":  # skip the local part of a prefixed name
-                i = _LOCAL.match(text, end + 1).end()
+                local = _LOCAL.match(text, end + 1)  # matches, possibly empty
+                i = local.end() if local else end + 1
         else:
             if c in "{}()":
                 yield i, "punct", c

@@ -51,7 +51,7 @@ DEFAULT_CHUNK = 5000
 AUTH_SCHEMES = ("basic", "digest")
 
 
-def _short(exc: BaseException) -> str:
+def _short(exc: BaseException | str) -> str:
     body = getattr(exc, "msg", None) or str(exc)
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
@@ -65,7 +65,7 @@ def check_endpoint_url(url: str) -> None:
         raise SparqlError(f"endpoint URL {url!r} must start with http:// or https://")
     try:
         parts = urllib.parse.urlsplit(url)
-        parts.port  # raises ValueError for a port out of range or not a number
+        _ = parts.port  # reading it raises ValueError for a port out of range or not a number
     except ValueError as exc:
         raise SparqlError(f"endpoint URL {url!r} is malformed ({exc})") from None
     if not parts.hostname:
@@ -166,7 +166,7 @@ class Endpoint:
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
         """An opener for one request: the safe redirect policy, digest credentials bound to ``url``."""
         handlers: list[urllib.request.BaseHandler] = [SafeRedirects(self._has_credentials())]
-        if self.user and self.auth == "digest":
+        if self.user and self.password is not None and self.auth == "digest":
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             manager.add_password(None, url, self.user, self.password)
             handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
@@ -218,12 +218,13 @@ class Endpoint:
             raise SparqlError(f"{what} at {url} failed: {exc}") from None
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace") if exc.fp else ""
-            raise SparqlError(f"{what} at {url} failed: HTTP {exc.code} {exc.reason} {_short(detail)}".rstrip()) from None
+            raise SparqlError(f"{what} at {url} failed: HTTP {exc.code} {exc.reason} {_short(detail)}".rstrip()
+                              ) from None
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout, TimeoutError,
                 OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise SparqlError(f"{what} at {url} failed: {_short(reason) if isinstance(reason, BaseException) else reason}"
-                              f" ({type(exc).__name__})") from None
+            shown = _short(reason) if isinstance(reason, BaseException) else reason
+            raise SparqlError(f"{what} at {url} failed: {shown} ({type(exc).__name__})") from None
 
     # ------------------------------------------------------------ SPARQL protocol
 
@@ -244,25 +245,31 @@ class Endpoint:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise SparqlError("the answer is not SPARQL JSON results") from None
 
-        return QueryResult.from_json(self._run("query", self.query_url, call))
+        answer = self._run("query", self.query_url, call)
+        if not isinstance(answer, dict):
+            raise SparqlError("the answer is not SPARQL JSON results")
+        return QueryResult.from_json(answer)
 
     def update(self, text: str) -> None:
-        request = self._request(self.update_url, text.encode("utf-8"), "application/sparql-update")
-        self._run("update", self.update_url, lambda: self._send(request, self.update_url))
+        update_url = self.update_url or derived_update_url(self.query_url)  # set in __post_init__
+        request = self._request(update_url, text.encode("utf-8"), "application/sparql-update")
+        self._run("update", update_url, lambda: self._send(request, update_url))
 
     def put_graph(self, graph_iri: str, body: bytes) -> None:
         """Graph Store Protocol: PUT ``body`` (N-Triples) as the content of ``graph_iri``."""
-        if not self.store_url:
+        store_url = self.store_url
+        if not store_url:
             raise SparqlError("the Graph Store upload needs --store URL (the store's Graph Store Protocol endpoint)")
-        sep = "&" if "?" in self.store_url else "?"
-        url = f"{self.store_url}{sep}graph={urllib.parse.quote(check_iri_chars(graph_iri, 'graph'), safe='')}"
+        sep = "&" if "?" in store_url else "?"
+        url = f"{store_url}{sep}graph={urllib.parse.quote(check_iri_chars(graph_iri, 'graph'), safe='')}"
         request = self._request(url, body, "application/n-triples", method="PUT")
-        self._run("Graph Store PUT", self.store_url, lambda: self._send(request, self.store_url))
+        self._run("Graph Store PUT", store_url, lambda: self._send(request, store_url))
 
     # ------------------------------------------------------------ helpers
 
     def count(self, graph_iri: str) -> int:
-        result = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{check_iri_chars(graph_iri, 'graph')}> {{ ?s ?p ?o }} }}")
+        graph = check_iri_chars(graph_iri, "graph")
+        result = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         try:
             return int(str(result.rows[0][0]))
         except (IndexError, ValueError, TypeError):

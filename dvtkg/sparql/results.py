@@ -106,7 +106,7 @@ class QueryResult:
 
     def dicts(self) -> list[dict[str, str]]:
         """Rows as {variable: compact text} (unbound variables left out)."""
-        return [{v: compact(t) for v, t in zip(self.vars, row) if t is not None} for row in self.rows]
+        return [{v: compact(t) for v, t in zip(self.vars, row, strict=True) if t is not None} for row in self.rows]
 
     # ------------------------------------------------------------ construction
 
@@ -148,7 +148,8 @@ class QueryResult:
         if self.is_ask:
             return {"head": {}, "boolean": self.boolean}
         return {"head": {"vars": self.vars},
-                "results": {"bindings": [{v: _term_json(t) for v, t in zip(self.vars, row) if t is not None}
+                "results": {"bindings": [{v: _term_json(t) for v, t in zip(self.vars, row, strict=True)
+                                          if t is not None}
                                          for row in self.rows]}}
 
     def to_csv(self) -> str:

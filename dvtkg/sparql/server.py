@@ -30,6 +30,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from dvtkg.sparql import KB_GRAPH, SparqlError
 
@@ -71,7 +72,7 @@ class OxigraphServer:
         self.union_default_graph = union_default_graph
         self.log = Path(log) if log else None
         self.process: subprocess.Popen | None = None
-        self._log_file = None
+        self._log_file: IO[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -207,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     base = proxy.origin
+    process = server.process
+    if process is None:  # start() returns only with a running process
+        raise SparqlError("the Oxigraph server did not start")
     try:
         if not args.no_load:
             from dvtkg.kb.build import load_knowledge
@@ -215,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             report = publish_graph(Endpoint(server.query_url), args.graph, load_knowledge())
             print(report)
         proxy.start(server.host, server.port)
-        print(f"Oxigraph {location} on {base} (pid {server.process.pid}); Ctrl-C stops it. For development only.")
+        print(f"Oxigraph {location} on {base} (pid {process.pid}); Ctrl-C stops it. For development only.")
         print(f"SPARQL query endpoint:  {base}/query")
         print(f"SPARQL update endpoint: {base}/update")
         print(f"Graph Store endpoint:   {base}/store")
@@ -223,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
               f"Authorization: Bearer ..., or dvtkg publish --token / ${TOKEN_ENV})")
         print(f"try: dvtkg query cq-secondary-checked --endpoint {base}/query")
         sys.stdout.flush()
-        server.process.wait()
-        return 0 if stopping else (server.process.returncode or 0)
+        process.wait()
+        return 0 if stopping else (process.returncode or 0)
     except KeyboardInterrupt:
         return 0
     except SparqlError as exc:

@@ -299,7 +299,7 @@ def _lexical_forms_kept():
         rdflib.NORMALIZE_LITERALS = old
 
 
-def _parse(data: bytes, fmt: str, base: str) -> Graph:
+def _parse(data: bytes, fmt: str | None, base: str) -> Graph:
     g = Graph()
     g.parse(data=data, format=fmt, publicID=base)
     return g

@@ -21,7 +21,7 @@ import pyshacl
 from pyshacl.validator_conformance import check_sht_result
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 
 from dvtkg.validate import render_path, validate_graph
 
@@ -87,7 +87,7 @@ def entries(root: Path = CORE) -> list[ShaclEntry]:
                 shapes = Path(str(g.value(action, SHT.shapesGraph)).removeprefix("file://"))
                 rel = path.parent.relative_to(root.parent)
                 out.append(ShaclEntry(id=f"{rel.as_posix()}/{_local(node)}",
-                                      label=str(g.value(node, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) or ""),
+                                      label=str(g.value(node, RDFS.label) or ""),
                                       manifest=path, node=node, data=data, shapes=shapes))
     return out
 
@@ -170,7 +170,8 @@ def run_entry(entry: ShaclEntry) -> Outcome:
     else:
         for key, want in exp_shapes.items():
             if not want <= got_shapes.get(key, set()):
-                problems.append(f"sourceShape for {key}: expected {sorted(want)}, got {sorted(got_shapes.get(key, []))}")
+                got = sorted(got_shapes.get(key, []))
+                problems.append(f"sourceShape for {key}: expected {sorted(want)}, got {got}")
     return Outcome(not problems, "\n".join(problems) or "ok")
 
 

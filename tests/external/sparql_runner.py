@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.collection import Collection
-from rdflib.compare import isomorphic, to_isomorphic, graph_diff
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
@@ -221,7 +221,7 @@ def _rows_equal(got: list[dict], want: list[dict], ordered: bool) -> bool:
     if ordered:
         fwd: dict = {}
         back: dict = {}
-        for a, b in zip(got, want):
+        for a, b in zip(got, want, strict=True):
             added = _row_match(a, b, fwd, back)
             if added is None:
                 return False
