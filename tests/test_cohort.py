@@ -45,6 +45,9 @@ def cohort(tmp_path_factory: pytest.TempPathFactory):
     sheets.append({"id": "hand-active-bleeding", "age": 60, "sex": "female", "weightKg": 70,
                    "bleeding": {"activeBleeding": True},
                    "limbs": {"left": {"veins": ["femoral", "popliteal"]}}})
+    # and two that break the contract (docs/case-format.md: a violation names the key, no assessment is made)
+    sheets.append({"id": "hand-age-out-of-range", "age": 130, "sex": "male"})
+    sheets.append({"id": "hand-unknown-key", "age": 50, "notAKey": True})
     root = tmp_path_factory.mktemp("cohort")
     src = root / "cases.ndjson"
     src.write_text("".join(json.dumps(s) + "\n" for s in sheets), encoding="utf-8")
@@ -111,7 +114,9 @@ def test_the_cohort_reaches_the_edges(cohort) -> None:
     paths = {c["path"] for c in tables["cases"]}
     assert paths == {"columns", "single"}
     assert any(c["data_conflicts"] for c in tables["cases"] if c["path"] == "columns")
-    assert tables["errors"], "the generator writes some cases that break the contract"
+    assert {e["key"] for e in tables["errors"] if e["case_id"] == "hand-age-out-of-range"} == {"age"}
+    assert {e["key"] for e in tables["errors"] if e["case_id"] == "hand-unknown-key"} == {"notAKey"}
+    assert {c["case_id"]: c["valid"] for c in tables["cases"]}["hand-unknown-key"] is False
     assert any(r["limb"] is None for r in tables["results"]) and any(r["limb"] == "right" for r in tables["results"])
     hashes = {(c["knowledge_hash"], c["engine_hash"]) for c in tables["cases"]}
     assert len(hashes) == 1 and all(len(h) == 64 for h in next(iter(hashes)))
