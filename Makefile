@@ -27,9 +27,9 @@ help: ## list the targets
 	@echo "dvtkg make targets:"
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-10s %s\n", $$1, $$2 }'
 
-install: $(STAMP) ## create .venv (Python 3.11) and pip install -e '.[test]' (re-runs when pyproject.toml or VERSION changes)
+install: $(STAMP) ## create .venv (Python 3.11), install the pinned requirements.lock, then dvtkg itself (editable)
 
-$(STAMP): pyproject.toml VERSION
+$(STAMP): pyproject.toml VERSION requirements.lock
 	@py=$$(command -v python3.11 || true); \
 	if [[ -z "$$py" ]] && command -v python3 >/dev/null \
 	   && python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then py=$$(command -v python3); fi; \
@@ -38,7 +38,8 @@ $(STAMP): pyproject.toml VERSION
 	  echo "  On Debian/Ubuntu: apt-get install -y python3.11 python3.11-venv" >&2; exit 1; fi; \
 	if [[ ! -x $(PY) ]] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
 	  echo "creating $(VENV) with $$py ($$("$$py" --version 2>&1))"; rm -rf $(VENV); "$$py" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 java: ## check that a Java runtime is there (HermiT, the reference reasoner, runs on it)
@@ -53,6 +54,12 @@ build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtk
 
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build
+
+generate: $(STAMP) ## regenerate the generated files: ontology/modules/criteria-table.ttl (ontology/templates/), then the case contract from ontology/modules/case.ttl
+	$(PY) -m dvtkg.kb.templates
+	$(PY) -m dvtkg.cases.generate
+
+.PHONY: generate
 
 validate: $(STAMP) ## SHACL gate: shapes/knowledge.ttl over the merged knowledge (dvtkg kb validate)
 	$(DVTKG) kb validate
@@ -123,7 +130,7 @@ sparql-server: $(STAMP) ## start an Oxigraph SPARQL server on 127.0.0.1:SPARQL_P
 	$(PY) -m dvtkg.sparql.server --location build/oxigraph --port $(SPARQL_PORT)
 
 clean: ## remove build/ and Python caches (keeps .venv)
-	rm -rf build .pytest_cache
+	rm -rf build dist .pytest_cache
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf
 
 distclean: clean ## also remove .venv
@@ -139,6 +146,26 @@ release: $(STAMP) ## stamp a release: make release VERSION=x.y.z (VERSION, ontol
 	$(PY) -m dvtkg.kb.release $(call release_arg,VERSION) $(if $(filter 1 yes true,$(call release_arg,TAG)),--tag,)
 	$(PY) -m dvtkg.kb.build
 
+# `make lock`: re-pin requirements.lock (pip-tools) from the ranges and extras of pyproject.toml,
+# on Python 3.11; run it after changing a dependency, and commit both files.
+LOCK_EXTRAS := server,service,fhir,docs,test,cohort
+PIP_TOOLS   := pip-tools==7.6.2
+.PHONY: lock
+lock: ## re-pin requirements.lock from pyproject.toml (pip-tools; every extra)
+	@[[ -x $(PY) ]] || { echo "error: run make install first" >&2; exit 1; }
+	$(PY) -m pip install --quiet '$(PIP_TOOLS)'
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --extra $(LOCK_EXTRAS) --output-file requirements.lock pyproject.toml
+
+# `make wheel`: a wheel with the ontology, shapes, queries, schemas and the prebuilt knowledge
+# (setup.py copies them into dvtkg/_data); `pip install dist/dvtkg-*.whl` needs no clone.
+.PHONY: wheel
+wheel: build $(STAMP) ## build dist/dvtkg-<version>-py3-none-any.whl (with the prebuilt knowledge)
+	$(PY) -m build --wheel --outdir dist .
+
+# `make generate`: rewrite the files generated from the case module's dvt:caseKey table
+# (shapes/case.ttl, schemas/case-sheet.schema.json, the key table of docs/case-format.md,
+# dvtkg/cases/contract.py); tests/test_case_contract.py fails when one is stale.
 # `make serve [CDS_PORT=8080] [CDS_ARGS='--workers 2']`: the CDS Hooks 2.0 service and the try-it page on
 # 127.0.0.1 (development mode: JWTs not verified; docs/cds-hooks.md). Ctrl-C stops it.
 CDS_PORT ?= 8080

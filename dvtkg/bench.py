@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dvtkg import paths
+from dvtkg import logs, paths
 from dvtkg.assessment.pipeline import STAGES, Assessor
 from dvtkg.casegen import generate_case
 
@@ -109,6 +109,7 @@ def bench_batch(assessor: Assessor, n: int) -> dict[str, Any]:
             "withSinglePathCasesPerSecond": round(n / whole, 1), "rows": len(out["results"])}
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.bench", description=__doc__)
     parser.add_argument("--cases", type=int, default=200, help="fast engine: generated cases, warm (default 200)")

@@ -13,6 +13,7 @@ from pathlib import Path
 from rdflib import Graph, Variable
 from rdflib.term import Node
 
+from . import progress
 from .queryfiles import QueryFile, find_queries
 
 __all__ = ["QcFailure", "run_qc", "run_query", "format_failures"]
@@ -61,7 +62,8 @@ def run_qc(graph: Graph, query_dir: Path | str) -> list[QcFailure]:
     focus and message; an empty list means the graph passes every check.
     """
     failures: list[QcFailure] = []
-    for query in find_queries(query_dir):
+    queries = find_queries(query_dir)
+    for query in progress.bar(queries, desc="qc", total=len(queries), unit="query"):
         failures.extend(run_query(graph, query))
     return failures
 

@@ -1,6 +1,6 @@
 """The knowledge base holds exactly the statements of the catalogue, with these properties.
 
-tests/data/catalogue.tsv was transcribed by hand from the clinical brief's
+tests/data/catalogue.tsv was transcribed by hand from the curators'
 recommendation catalogue (all tables, superseded and drug-label rows included); it
 is independent test data, not derived from the knowledge-base files.
 """
@@ -108,5 +108,5 @@ def test_no_statement_missing_from_catalogue(kb):
 
 
 def test_ash20_r8_certainty_unverified(kb):
-    # the brief marks only ASH20-R8's certainty as unverified ("very low (certainty U)")
+    # the catalogue marks only ASH20-R8's certainty as unverified ("very low (certainty U)")
     assert set(kb.objects(REC["ASH20-R8"], DVT.certaintyCheckStatus)) == {DVTV["check-U"]}

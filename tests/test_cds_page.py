@@ -1,7 +1,7 @@
 """The try-it page: its JSON API in process, and the page itself in headless Chromium against a real
 ``dvtkg serve`` process (load the page, submit the seed case, see AHA11-T1 on the left leg).
 
-What the seed case must show comes from the brief: phlegmasia cerulea dolens of the left leg with
+What the seed case must show comes from the decision rules: phlegmasia cerulea dolens of the left leg with
 iliofemoral DVT is the limb-threat rule, whose statement is AHA11-T1 (thrombus removal, left leg),
 and the limb-threat safety alert.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser import Browser, find_chromium
 from starlette.testclient import TestClient
 
-from dvtkg.docs.browser import Browser, find_chromium
 from dvtkg.service.app import create_app
 from dvtkg.service.guidance import Guidance
 from dvtkg.service.settings import Settings

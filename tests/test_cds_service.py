@@ -1,7 +1,7 @@
 """The CDS Hooks 2.0 service in process (starlette's TestClient runs the app and its start-up).
 
 Expectations are written from the CDS Hooks 2.0 specification (status codes, required fields) and
-from the brief's decision rules (which statement applies to the seed case), never pasted from a run.
+from the decision rules (ontology/modules/rules.ttl: which statement applies to the seed case), never pasted from a run.
 The FHIR server and the CDS client's JWK Set are fakes on an httpx MockTransport (tests/cds_fakes.py).
 """
 

@@ -61,7 +61,7 @@ def test_show_aha11_t1_has_the_key_facts(kb):
     assert out.startswith("AHA11-T1")
     assert "Native strength: Class I (" in out
     assert "LOE C" in out
-    # the AHA 2011 citation (sources.md): journal, volume and pages, and the DOI as a link
+    # the AHA 2011 citation (ontology/sources.ttl): journal, volume and pages, and the DOI as a link
     assert "Circulation 2011;123(16):1788-1830" in out
     assert "https://doi.org/10.1161/CIR.0b013e318214914f" in out
     assert "Direction: for" in out

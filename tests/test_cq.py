@@ -1,7 +1,7 @@
 """Competency questions (queries/cq/*.rq): headers, and every expected result, answered locally.
 
-The expected results (tests/data/cq/<id>.json) are written from the brief and the
-catalogue (tests/data/catalogue.tsv), each file saying where its rows come from; they
+The expected results (tests/data/cq/<id>.json) are written from the decision rules and
+the catalogue (tests/data/catalogue.tsv), each file saying where its rows come from; they
 are not copied from the queries' own output. Case-based questions run over three
 example cases, assessed once per test session (dvtkg.sparql.local caches them).
 """

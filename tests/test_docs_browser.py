@@ -2,7 +2,7 @@
 
 Pages are opened from file:// URLs (no server). What is checked is what a reader sees:
 ``document.body.innerText`` (which leaves out anything CSS hides) and the rendered size of
-the grade badges, read over the DevTools protocol on a pipe (dvtkg.docs.browser).
+the grade badges, read over the DevTools protocol on a pipe (tests/browser.py).
 
 Chromium is installed by `make chromium` (a dependency of `make test`). Without it the
 tests are skipped, unless CI is set: then a missing browser is a failure.
@@ -15,9 +15,9 @@ import struct
 from pathlib import Path
 
 import pytest
+from browser import Browser, dump_dom, find_chromium
 from rdflib.namespace import RDF, RDFS
 
-from dvtkg.docs.browser import Browser, dump_dom, find_chromium
 from dvtkg.docs.site import DVT, GRADE, REC, build_site
 
 CHROMIUM = find_chromium()

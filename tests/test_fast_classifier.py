@@ -1,7 +1,7 @@
 """The fast classifier on its own: what it must conclude, written by hand from the rules.
 
 No HermiT here (tests/test_fast_differential.py compares the two engines). Each
-expectation below comes from the brief's rules, not from running the code:
+expectation below comes from the decision rules, not from running the code:
 three states per criterion (met, not met, unknown), a thrombus list closed only when
 the leg was imaged, "every limb" only when both legs are given, thresholds with the
 source's comparison on both sides. Also: the compiler refuses what it cannot decide,
@@ -59,7 +59,7 @@ def test_limb_states_from_the_vein_list(assessor: Assessor) -> None:
 
 
 def test_every_limb_needs_both_legs(assessor: Assessor) -> None:
-    # decision rule 4 (brief v3): a leg absent from the case was not examined and is not part of the diagnosed
+    # decision rule 4 (rules version 3): a leg absent from the case was not examined and is not part of the diagnosed
     # DVT, so with only the left leg given the patient is closed to it (hasLimb max 1) and decided from it
     one, _ = _classify(assessor, {"limbs": {"left": {"veins": ["peroneal"]}}})
     assert _state(one["patient"], "ProximalDvt") == NOT_MET

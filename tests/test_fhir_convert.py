@@ -365,7 +365,7 @@ def test_conversion_conflicts_reach_the_assessment(assessor) -> None:
     status = observation("s", "82810-3", None, None, valueCodeableConcept=cc(SCT, "60001007"))
     a = assessor.assess(bundle(patient(gender="female"), condition("preg", cc(SCT, "77386006")), status))
     assert any(c["facts"] == ["pregnant"] and "Observation/s" in c["message"] for c in a.data_conflicts)
-    # male and pregnant: the case contract's own data-conflict check (case-facts.md) sees it
+    # male and pregnant: the case contract's own data-conflict check (docs/case-format.md) sees it
     b = assessor.assess(bundle(patient(gender="male"), condition("preg", cc(SCT, "77386006"))))
     assert any(set(c["facts"]) == {"sex", "pregnant"} for c in b.data_conflicts)
 

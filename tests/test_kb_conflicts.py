@@ -19,7 +19,7 @@ from dvtkg.cases.vocab import DVT, DVTC, REC
 from dvtkg.guidance.knowledge import KnowledgeBase
 from dvtkg.kb import conflicts
 
-# recommendations.md, "Conflicts the knowledge base must represent and detect"
+# the catalogue's conflicts the knowledge base must represent and detect (docs/architecture.md, conflict candidates)
 EXPECTED = {
     ("AHA11-T4", "ASH20-R5"): "direction",
     ("AHA11-T4", "CHEST21-06"): "direction",

@@ -1,12 +1,12 @@
 """Knowledge-level case tests: hand-written expected statuses for the example cases and
 the boundary fixtures, the assessment's JSON contract, and a monotonicity property.
 
-Every expectation below was written by hand from the clinical brief
-(/work/shared/knowledge: case-facts.md, definitions.md with its decision rules,
-recommendations.md), never copied from the engine's output. The reason column says
-which criterion or decision rule decides it. Where the engine disagrees with the brief
-the single expectation is marked ``xfail(strict=True)`` in ENGINE_DISAGREES with a
-diagnosis, so the expectation itself stays the brief's.
+Every expectation below was written by hand from the case-sheet contract
+(docs/case-format.md), the decision rules (ontology/modules/rules.ttl) and the guideline
+statements' own populations, never copied from the engine's output. The reason column
+says which criterion or decision rule decides it. Where the engine disagrees with the
+rules the single expectation is marked ``xfail(strict=True)`` in ENGINE_DISAGREES with a
+diagnosis, so the expectation itself stays the one the rules give.
 
 One Assessor serves the whole module and each case is assessed once, on the fast engine
 (compiled classifier and guidance rules), which tests/test_engines_agree.py and the two
@@ -52,7 +52,7 @@ def all_case_names() -> list[str]:
 # --------------------------------------------------------------------------------------
 # The expectation table: (case, statement id, limb, expected status, reason)
 # limb = None for patient-level statements; "left"/"right" for the limb-level ones of
-# decision rule 11. Reasons name the deciding criterion / rule of the brief.
+# decision rule 11. Reasons name the deciding criterion / decision rule.
 # --------------------------------------------------------------------------------------
 SEED = "seed-massive-bilateral-dvt"
 PREG = "pregnancy-proximal-dvt"
@@ -378,7 +378,7 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
 ]
 
 # Expectations the engine does not meet: (case, id, limb) -> diagnosis. The expectation
-# above stays the brief's; the test is xfail(strict=True) until the engine is fixed.
+# above stays the one the rules give; the test is xfail(strict=True) until the engine is fixed.
 ENGINE_DISAGREES: dict[tuple[str, str, str | None], str] = {}
 
 
@@ -466,7 +466,7 @@ def test_seed_superseded_stockings(results):
 
 def test_seed_conflicts_right_limb(results):
     d = results(SEED).to_dict()
-    # recommendations.md conflicts table: AHA11-T4 vs ASH20-R5 vs CHEST21-06, opposite direction, IFDVT without limb threat
+    # the catalogue's conflicts: AHA11-T4 vs ASH20-R5 vs CHEST21-06, opposite direction, IFDVT without limb threat
     assert any(c["kind"] == "direction" for c in find_conflict(d, "AHA11-T4", "ASH20-R5", "right")), d["conflicts"]
     assert any(c["kind"] == "direction" for c in find_conflict(d, "AHA11-T4", "CHEST21-06", "right")), d["conflicts"]
     # ASH20-R5 does not apply to the phlegmasia limb, so no conflict involves it on the left
@@ -478,7 +478,7 @@ def test_seed_conflicts_right_limb(results):
 def test_pregnancy_phlegmasia_conflict_and_caution(results):
     res = results(PREGX)
     d = res.to_dict()
-    # recommendations.md: AHA11-T1 vs ASH18P-NOCDT, opposite direction in pregnancy with phlegmasia
+    # the catalogue's conflicts: AHA11-T1 vs ASH18P-NOCDT, opposite direction in pregnancy with phlegmasia
     assert any(c["kind"] == "direction" for c in find_conflict(d, "AHA11-T1", "ASH18P-NOCDT", "left")), d["conflicts"]
     # SIR relative item "pregnancy or lactation": shown as a caution on the CDT recommendation, not a block
     assert any("pregnan" in c.lower() for c in res.item("AHA11-T1", "left").cautions), res.item("AHA11-T1", "left").cautions
@@ -547,7 +547,7 @@ def test_contradictory_data_reported(results):
     res = results(CONTRA)
     dc = res.to_dict()["dataConflicts"]
     facts = [set(c["facts"]) for c in dc]
-    # case-facts.md "Data conflicts the system must check"
+    # the data-conflict checks of the case-sheet contract (docs/case-format.md)
     assert any({"sex", "pregnant"} <= f for f in facts), dc
     assert any({"bleeding.anticoagulationContraindication", "bleeding.activeBleeding"} <= f for f in facts), dc
     assert any("limbs.left.veins" in c["facts"] and "I82.422" in (c["message"] + " ".join(c["facts"])) for c in dc), dc
@@ -577,7 +577,7 @@ def test_derived_crcl_cockcroft_gault(results):
 # --------------------------------------------------------------------------------------
 # 3. the JSON contract, for every example and fixture
 # --------------------------------------------------------------------------------------
-# Keys of the case-sheet contract (case-facts.md), written out by hand; {limb} = left/right.
+# Keys of the case-sheet contract (docs/case-format.md), written out by hand; {limb} = left/right.
 CONTRACT_KEYS = {
     "age", "sex", "weightKg", "pregnant", "gestationWeeks", "suspectedDvt", "wellsDvtScore", "dDimer",
     "pe.present", "pe.haemodynamicCompromise", "pe.systolicBpMmHg",

@@ -6,7 +6,7 @@ Two parts:
    is loaded into a fresh owlready2 World with the network cut off and classified
    once by HermiT (module-scoped: ~20 s): it must be consistent, and the key defined
    criterion classes must be satisfiable.
-2. Hand-written case sheets (the JSON contract of case-facts.md) go through the
+2. Hand-written case sheets (the JSON contract of docs/case-format.md) go through the
    project's own pipeline (sheet_to_graph -> derive_facts -> vein_closures ->
    classify) and every criterion checked is read as a three-valued state from the
    inferred types: "met" (in <Name>Met only), "not met" (in <Name>NotMet only) or

@@ -4,7 +4,7 @@ Most tests build an ``Assessment`` by hand with synthetic results (an alert, a b
 statement, a restricted NICE-AC with struck-out options, an indeterminate statement with a
 question, a drug label, conflicts of both kinds) and assert the report's structure. One
 real run on the seed case checks length, opening and the bottom line. Expectations are
-written from the clinical brief's rules (safety rules 14-18, decision rule 4) and the
+written from the decision rules (safety rules 14-18, decision rule 4) and the
 report layout the issue asks for, never pasted from the code's output.
 """
 

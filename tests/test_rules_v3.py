@@ -1,4 +1,4 @@
-"""Decision rules 4, 16 and 17 (brief v3) on hand-written case sheets.
+"""Decision rules 4, 16 and 17 (rules version 3) on hand-written case sheets.
 
 The fixtures in tests/fixtures/cases/v3/ share one base sheet (a 50-year-old man with
 an acute unprovoked left femoral-popliteal DVT, every other fact stated) and change

@@ -1,5 +1,5 @@
-"""Clinical test cases for the safety rules of brief v3 (decision rules 14-18), written
-by the clinician-tester from the brief alone, before the engine implements them.
+"""Clinical test cases for the safety rules (decision rules 14-18, ontology/modules/rules.ttl),
+written by the clinician-tester from the rules alone, before the engine implemented them.
 
 Decision rule 14: contraindications belong to actions and block every statement for
 (or neutral about) the action; statements with alternatives keep what remains and list
@@ -373,7 +373,7 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     (NOREC, "CHEST21-26", None, A, "unprovoked -> extended phase offered; recurrence derived false, so rule 16 does not exclude"),
 ]
 
-# Statements whose exact status the brief leaves open but which must never "apply" (an
+# Statements whose exact status the rules leave open but which must never "apply" (an
 # unsafe answer): (case, id, limb, reason).
 NEVER_APPLIES: list[tuple[str, str, str | None, str]] = [
     (ICH, "CHEST21-06", "left", "anticoagulation alone over interventional therapy: anticoagulation is absolutely contraindicated (rule 14)"),

@@ -1,4 +1,4 @@
-"""The data-conflict checks of case-facts.md.
+"""The data-conflict checks of the case-sheet contract (docs/case-format.md).
 
 A contradiction between well-formed facts is not a validation failure: it is
 reported, the contradicted facts are removed from the case graph (so they are

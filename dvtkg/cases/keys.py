@@ -13,6 +13,7 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
+from dvtkg.cases.contract import LAYOUT_KEYS
 from dvtkg.cases.vocab import DVT
 
 
@@ -67,7 +68,7 @@ class KeyTable:
 
 
 LIMB_PREFIX = "limbs.{limb}."
-_STRUCTURAL = {"id", "limbs", "limbs.{limb}.veins", "codes", "codes.system", "codes.code"}
+_STRUCTURAL = LAYOUT_KEYS  # id, limbs, limbs.{limb}.veins, codes, codes.system, codes.code
 
 
 _CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)

@@ -9,6 +9,7 @@ both inputs give the same assessment.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import sys
 from dataclasses import dataclass
@@ -198,8 +199,24 @@ def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable | None) -> Lo
     return LoadedCase(g, source, str(g.value(patient, DVT.caseIdentifier)), patient, violations)
 
 
+FHIR_EXTRA = ("fhir.resources", "ucumvert")  # what the optional 'fhir' extra installs (pyproject.toml)
+
+
+def require_fhir_extra(source: str) -> None:
+    """FHIR input needs the packages of the 'fhir' extra: say so by name instead of failing deep inside."""
+    for name in FHIR_EXTRA:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            raise CaseInputError(source, f"reading FHIR needs the 'fhir' extra ({name} is not installed): "
+                                         "pip install 'dvtkg[fhir]'")
+
+
 def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable | None, at: dt.date | None) -> LoadedCase:
     """A FHIR Bundle (or one resource) read as a case sheet; the conversion rides along for the report."""
+    require_fhir_extra(source)
     from dvtkg.fhir.convert import bundle_to_case, resources_to_case
 
     if data.get("resourceType") == "Bundle":

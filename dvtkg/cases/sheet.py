@@ -1,4 +1,4 @@
-"""Map a case sheet (the JSON contract of case-facts.md) to a case graph.
+"""Map a case sheet (the JSON contract of docs/case-format.md) to a case graph.
 
 Unknown (a key omitted or null) adds no triple at all, so it can never be read as
 false. Values are written with the literal type their JSON form has; the case shapes
@@ -14,17 +14,15 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from dvtkg.cases.contract import FREE_TEXT_KEYS, LAYOUT_KEYS, VEIN_NAMES
 from dvtkg.cases.errors import Violation
 from dvtkg.cases.keys import KeySpec, KeyTable
 from dvtkg.cases.vocab import DVT, DVTV, SIDES, case_ns, limb_iri, patient_iri
 
-EXTRA_TOP = {"id", "limbs", "codes", "notes"}
-VEIN_NAMES = (
-    "ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral",
-    "deep-femoral", "popliteal", "anterior-tibial", "posterior-tibial", "peroneal",
-    "gastrocnemius", "soleal",
-)
-LIMB_EXTRA = {"veins"}
+# the sheet's layout and free-text keys (generated from the case module): not facts of the key table
+EXTRA_TOP = {k for k in LAYOUT_KEYS | FREE_TEXT_KEYS if "." not in k}   # id, limbs, codes, notes
+LIMB_EXTRA = {k.rsplit(".", 1)[-1] for k in LAYOUT_KEYS if k.startswith("limbs.{limb}.")}   # veins
+__all__ = ["VEIN_NAMES", "sheet_to_graph"]
 
 
 def _literal(spec: KeySpec, value: Any) -> Literal:

@@ -7,8 +7,11 @@ import datetime
 import json
 import sys
 
+from dvtkg import logs
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.commands.case import add_max_input_option
+
+log = logs.get(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         assessment = Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at).assess(args.case)
     except CaseValidationError as exc:
-        print(str(exc), file=sys.stderr)
+        log.error(str(exc), extra={"bare": True})
         return 1
     except FhirInputError as exc:
         print(f"dvtkg: error: {exc}", file=sys.stderr)
         return 1
     except (CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase) as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     if args.format == "json":
         text = json.dumps(assessment.to_dict(with_timings=args.timings), indent=2, ensure_ascii=False) + "\n"

@@ -6,7 +6,10 @@ import argparse
 import json
 import sys
 
+from dvtkg import logs
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
+
+log = logs.get(__name__)
 
 
 def _positive_mb(text: str) -> float:
@@ -64,10 +67,10 @@ def _checked(path: str, max_input_mb: float):
     try:
         return _load(path, max_input_mb), 0
     except CaseValidationError as exc:
-        print(str(exc), file=sys.stderr)
+        log.error(str(exc), extra={"bare": True})
         return None, 1
     except CaseInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return None, 2
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from dvtkg import logs, progress
+
+log = logs.get(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     from dvtkg.docs.site import build_site
 
-    result = build_site(args.out, use_reasoner=not args.no_reasoner)
+    with progress.activity("docs: building the site"):
+        result = build_site(args.out, use_reasoner=not args.no_reasoner)
     kinds = {"rec/": 0, "guidelines/": 0, "term/": 0}
     for page in result.pages:
         for prefix in kinds:
@@ -39,8 +43,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"open {(result.out / 'index.html').as_uri()}")
     if result.problems:
         for problem in result.problems[:50]:
-            print(f"dvtkg: error: broken link: {problem}", file=sys.stderr)
+            log.error(f"broken link: {problem}")
         if len(result.problems) > 50:
-            print(f"dvtkg: error: ... and {len(result.problems) - 50} more broken links", file=sys.stderr)
+            log.error(f"... and {len(result.problems) - 50} more broken links")
         return 2
     return 0

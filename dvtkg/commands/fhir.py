@@ -26,8 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def to_case(args: argparse.Namespace) -> int:
     from dvtkg.cases.errors import CaseInputError, CaseValidationError
-    from dvtkg.cases.load import _read_text
+    from dvtkg.cases.load import _read_text, require_fhir_extra
     from dvtkg.cases.strictjson import json_violations, parse_json, plain
+
+    try:
+        require_fhir_extra(args.case)
+    except CaseInputError as exc:
+        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        return 2
     from dvtkg.fhir.convert import bundle_to_case, resources_to_case
     from dvtkg.fhir.errors import FhirInputError
 

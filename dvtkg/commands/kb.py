@@ -13,7 +13,7 @@ import argparse
 import importlib
 from pathlib import Path
 
-from dvtkg import paths
+from dvtkg import paths, progress
 from dvtkg.cli import EXIT_NONCONFORMANT, EXIT_OK, CommandError
 
 
@@ -91,7 +91,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     shapes_path = args.shapes or paths.shapes_dir(root) / "knowledge.ttl"
     shapes = _load_shapes(shapes_path)
     graph = _knowledge()
-    report = validate.validate_graph(graph, shapes)
+    with progress.activity("SHACL validation"):
+        report = validate.validate_graph(graph, shapes)
     rel = paths.relative(shapes_path, root)
     if report.conforms:
         print(f"the knowledge base conforms to {rel}")

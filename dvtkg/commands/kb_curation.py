@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from dvtkg import progress
 from dvtkg.cli import EXIT_NONCONFORMANT, EXIT_OK, CommandError
 
 
@@ -80,7 +81,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for spec in (args.old, args.new):
         if spec.startswith("-"):
             raise CommandError(f"{spec!r} is not a directory, file or revision")
-    result = diff.diff(diff.load(args.old), diff.load(args.new))
+    old, new = (diff.load(spec) for spec in progress.bar((args.old, args.new), desc="kb diff: loading", total=2,
+                                                          unit="version"))
+    result = diff.diff(old, new)
     if args.format == "json":
         print(diff.format_json(result))
     else:

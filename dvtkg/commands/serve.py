@@ -56,7 +56,12 @@ def _loopback(host: str) -> bool:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import fastapi  # noqa: F401  (the service's framework; checked here to name the extra)
+        import uvicorn
+    except ImportError as exc:
+        raise CommandError(f"the CDS Hooks service needs the 'service' extra ({exc.name} is not installed): "
+                           "pip install 'dvtkg[service]'") from None
 
     from dvtkg.service.settings import ENV_PREFIX, from_env, parse_issuers
 

@@ -37,7 +37,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from dvtkg import paths
-from dvtkg.docs.html import STYLE_CSS, STYLE_PATH, Linker, attr, esc, frame
+from dvtkg.docs.html import NAV, STYLE_PATH, Linker, attr, esc
+from dvtkg.docs.templating import Markup, render, style_css
+from dvtkg.queryfiles import find_queries
 
 DVT = Namespace("https://w3id.org/dvtkg/ontology#")
 DVTC = Namespace("https://w3id.org/dvtkg/criterion/")
@@ -80,34 +82,17 @@ HIERARCHY_PREDICATES = {RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.isDe
 SHOWN_ELSEWHERE = HIERARCHY_PREDICATES | {RDFS.label, SKOS.definition, SKOS.prefLabel, RDFS.domain, RDFS.range,
                                           OWL.inverseOf, OWL.equivalentClass}
 
-Q_STATEMENTS = """
-PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?rec ?id ?source ?type WHERE {
-  ?rec dvt:statementText ?text ; rdfs:label ?id ; dcterms:source ?source ; a ?type .
-  ?type rdfs:subClassOf* dvt:GuidanceStatement .
-}
-"""
+#: the site's SPARQL queries, in queries/docs/ (header convention: # id: equal to the file stem)
+DOCS_QUERIES = ("docs-statements", "docs-sources", "docs-grade-levels")
 
-Q_SOURCES = """
-PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?src ?type WHERE {
-  VALUES ?type { dvt:GuidelineDocument dvt:ProductLabel }
-  ?src a ?type .
-}
-"""
 
-Q_GRADE_LEVELS = """
-PREFIX dvt: <https://w3id.org/dvtkg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?scheme ?level ?kind WHERE {
-  ?scheme a skos:ConceptScheme .
-  ?level skos:inScheme ?scheme .
-  OPTIONAL { ?level a ?kind . FILTER (?kind IN (dvt:StrengthLevel, dvt:CertaintyLevel, dvt:CoarseStrength)) }
-}
-"""
+def load_docs_queries(root: Path | None = None) -> dict[str, str]:
+    """The text of each query the site runs, by id, from ``queries/docs/``."""
+    found = {q.id: q.text for q in find_queries(paths.queries_dir(root) / "docs")}
+    missing = [q for q in DOCS_QUERIES if q not in found]
+    if missing:
+        raise DocsError(f"queries/docs/ lacks the quer{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}")
+    return found
 
 
 class DocsError(Exception):
@@ -234,13 +219,14 @@ class Site:
         self.root = root
         self.page_of: dict[URIRef, str] = {}
         self._labels: dict[object, str] = {}
+        queries = load_docs_queries(root)
 
         # statements and their sources (SPARQL)
         self.stmt_type: dict[URIRef, URIRef] = {}
         self.stmt_id: dict[URIRef, str] = {}
         self.stmt_source: dict[URIRef, URIRef] = {}
         types_of: dict[URIRef, set[URIRef]] = defaultdict(set)
-        for row in graph.query(Q_STATEMENTS):
+        for row in graph.query(queries["docs-statements"]):
             self.stmt_id[row.rec] = str(row.id)
             self.stmt_source.setdefault(row.rec, row.source)
             types_of[row.rec].add(row.type)
@@ -249,7 +235,7 @@ class Site:
             self.stmt_type[rec] = sorted(specific, key=str)[0]
         self.statements = sorted(self.stmt_id, key=lambda r: natural_key(self.stmt_id[r]))
         self.source_type: dict[URIRef, URIRef] = {}
-        for row in graph.query(Q_SOURCES):
+        for row in graph.query(queries["docs-sources"]):
             self.source_type.setdefault(row.src, row.type)
         for src in self.stmt_source.values():
             self.source_type.setdefault(src, DVT.SourceDocument)
@@ -259,7 +245,7 @@ class Site:
 
         # grading schemes (SPARQL)
         self.scheme_levels: dict[URIRef, dict[URIRef, URIRef | None]] = defaultdict(dict)
-        for row in graph.query(Q_GRADE_LEVELS):
+        for row in graph.query(queries["docs-grade-levels"]):
             kinds = self.scheme_levels[row.scheme]
             if kinds.get(row.level) is None:
                 kinds[row.level] = row.kind
@@ -353,11 +339,12 @@ class Site:
         if isinstance(node, BNode):
             return self.expression(ln, node)
         label = self.label(node) if text is None else text
-        page = self.page_of.get(node)  # type: ignore[arg-type]
+        page = self.page_of.get(node)
         if page is not None:
             return ln.a(page, label, title=title or self.curie(node), cls=cls)
         if str(node).startswith(("http://", "https://")) and not self._own_prefix(node):
-            return f'<a class="ext" href="{attr(node)}" title="{attr(node)}">{esc(self.curie(node) if text is None else text)}</a>'
+            shown = self.curie(node) if text is None else text
+            return f'<a class="ext" href="{attr(node)}" title="{attr(node)}">{esc(shown)}</a>'
         return f'<code title="{attr(node)}">{esc(self.curie(node))}</code>'
 
     # ---------------------------------------------------------- OWL class expressions
@@ -514,7 +501,7 @@ class Site:
         return "level"
 
     def coarse_of(self, level: object) -> URIRef | None:
-        return self.g.value(level, DVT.coarseStrength)  # type: ignore[return-value]
+        return self.g.value(level, DVT.coarseStrength)
 
     def schemes(self) -> list[URIRef]:
         graded = [s for s in self.scheme_levels if (s, RDF.type, DVT.GradingSystem) in self.g]
@@ -546,7 +533,8 @@ class Site:
 
         def strength_class(level) -> str:
             coarse = self.coarse_of(level)
-            return {"strong": "strong", "weak": "weak"}.get(self.notation(coarse) if coarse is not None else "", "ungraded")
+            return {"strong": "strong", "weak": "weak"}.get(self.notation(coarse) if coarse is not None else "",
+                                                            "ungraded")
 
         combined = (len(strengths) == 1 and len(certainties) == 1
                     and set(g.objects(strengths[0], SKOS.inScheme)) & COMBINED_SCHEMES
@@ -586,7 +574,7 @@ class Site:
         note = self.notation(node)
         title = self.one(node, SKOS.definition) or self.label(node)
         cls = f"badge {family}-{_safe(note)}"
-        page = self.page_of.get(node)  # type: ignore[arg-type]
+        page = self.page_of.get(node)
         if ln is not None and page is not None:
             return f'<a class="{attr(cls)}" href="{attr(ln.href(page))}" title="{attr(title)}">{esc(note)}</a>'
         return f'<span class="{attr(cls)}" title="{attr(title)}">{esc(note)}</span>'
@@ -607,8 +595,11 @@ class Site:
             pages[self.page_of[term]] = self.term_page(term)
         return pages
 
-    def _page(self, path: str, title: str, body: str, crumbs: list[tuple[str, str]] | None = None) -> str:
-        return frame(path, title, body, version=self.version, crumbs=crumbs)
+    def _render(self, template: str, path: str, title: str, crumbs: list[tuple[str, str]] | None = None,
+                **context: object) -> str:
+        """A page from its template (``templates/<template>``), in the site frame of ``base.html``."""
+        return render(template, page=path, title=title, crumbs=crumbs or [], ln=Linker(path), nav=NAV,
+                      style_path=STYLE_PATH, version=self.version, none_cell=Markup(NONE_CELL), **context)
 
     # index ------------------------------------------------------
 
@@ -635,50 +626,21 @@ class Site:
         for src in sorted(guidelines, key=lambda s: (-year(s), natural_key(self.label(s)))):
             cur, sup = counts(src)
             schemes = _sorted(g.objects(src, DVT.usesGradingSystem))
-            rows.append(
-                "<tr>"
-                f"<td>{self.link(ln, src)}</td>"
-                f"<td>{esc(self.one(src, DCTERMS.title))}</td>"
-                f"<td>{esc(self.one(src, DVT.organisation))}</td>"
-                f"<td>{esc(self.one(src, DVT.publicationYear))}</td>"
-                f"<td>{', '.join(ln.a('grading.html', self.label(s), fragment=local_name(s)) for s in schemes) or NONE_CELL}</td>"
-                f'<td class="num">{cur}</td><td class="num">{sup}</td>'
-                "</tr>")
-        n_stmt = len(self.statements)
+            rows.append({
+                "link": Markup(self.link(ln, src)), "title": self.one(src, DCTERMS.title),
+                "organisation": self.one(src, DVT.organisation), "year": self.one(src, DVT.publicationYear),
+                "schemes": Markup(", ".join(ln.a("grading.html", self.label(s), fragment=local_name(s))
+                                            for s in schemes)),
+                "current": cur, "superseded": sup})
+        label_rows = [{"link": Markup(self.link(ln, src)), "title": self.one(src, DCTERMS.title),
+                       "version": self.one(src, DVT.labelVersion), "count": len(self.by_source.get(src, []))}
+                      for src in sorted(labels, key=lambda s: natural_key(self.label(s)))]
+        other_rows = [{"link": Markup(self.link(ln, s)), "title": self.one(s, DCTERMS.title)}
+                      for s in sorted(others, key=str)]
         n_sup = sum(1 for r in self.statements if (r, DVT.currency, DVTV.superseded) in g)
-        body = [
-            "<h1>DVT guidance knowledge graph</h1>",
-            f'<p class="lead">{n_stmt} guidance statements ({n_stmt - n_sup} current, {n_sup} superseded) from '
-            f"{len(guidelines)} guidelines and {len(labels)} product labels, each with its native grade, "
-            f"criteria and provenance. {len(self.terms)} ontology terms.</p>",
-            '<h2 id="guidelines">Guidelines</h2>',
-            '<table class="guidelines"><thead><tr><th>Key</th><th>Title</th><th>Organisation</th><th>Year</th>'
-            '<th>Grading scheme</th><th class="num">Current</th><th class="num">Superseded</th></tr></thead><tbody>',
-            *rows, "</tbody></table>",
-        ]
-        if labels:
-            body += ['<h2 id="labels">Product labels</h2>',
-                     '<table class="labels"><thead><tr><th>Key</th><th>Title</th><th>Label version</th>'
-                     '<th class="num">Statements</th></tr></thead><tbody>']
-            for src in sorted(labels, key=lambda s: natural_key(self.label(s))):
-                body.append(f"<tr><td>{self.link(ln, src)}</td><td>{esc(self.one(src, DCTERMS.title))}</td>"
-                            f"<td>{esc(self.one(src, DVT.labelVersion))}</td>"
-                            f'<td class="num">{len(self.by_source.get(src, []))}</td></tr>')
-            body.append("</tbody></table>")
-        if others:
-            body += ['<h2 id="other-sources">Other sources</h2><ul>']
-            body += [f"<li>{self.link(ln, s)}: {esc(self.one(s, DCTERMS.title))}</li>" for s in sorted(others, key=str)]
-            body.append("</ul>")
-        body += [
-            '<h2 id="more">More</h2><ul>',
-            f"<li>{ln.a('grading.html', 'Grading schemes side by side')}: every scheme's levels, their meaning "
-            "and how they map to the coarse common scale.</li>",
-            f"<li>{ln.a('terms.html', 'Ontology terms')}: classes, properties, criteria and values, with their "
-            "hierarchy and where they are used.</li>",
-            f"<li>Conflicts: {esc(self.conflicts.note)}</li>",
-            "</ul>",
-        ]
-        return self._page(path, "Guidelines", "\n".join(body))
+        return self._render("index.html", path, "Guidelines", guidelines=rows, labels=label_rows, others=other_rows,
+                            n_stmt=len(self.statements), n_sup=n_sup, n_terms=len(self.terms),
+                            conflicts_note=self.conflicts.note)
 
     # guideline --------------------------------------------------
 
@@ -696,7 +658,8 @@ class Site:
             facts.append(("DOI", ", ".join(f'<a class="doi" href="{attr(doi_url(d))}">{esc(d)}</a>' for d in dois)))
         pmids = self.all(src, DVT.pmid)
         if pmids:
-            facts.append(("PMID", ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{attr(p)}/">{esc(p)}</a>' for p in pmids)))
+            facts.append(("PMID", ", ".join(f'<a href="https://pubmed.ncbi.nlm.nih.gov/{attr(p)}/">{esc(p)}</a>'
+                                            for p in pmids)))
         for label_, prop in (("Identifier", DCTERMS.identifier), ("Label version", DVT.labelVersion),
                              ("Identifiers checked", DVT.identifierCheckStatus)):
             vals = _sorted(g.objects(src, prop))
@@ -713,30 +676,18 @@ class Site:
             vals = _sorted(g.objects(src, prop))
             if vals:
                 facts.append((name, ", ".join(self.link(ln, v) for v in vals)))
-        body = [f'<h1>{esc(key)} <span class="kind">{esc(kind)}</span></h1>',
-                f'<p class="lead">{esc(self.one(src, SKOS.definition))}</p>',
-                self._facts(facts)]
-        for note in self.all(src, SKOS.scopeNote):
-            body.append(f'<p class="small muted">{esc(note)}</p>')
-        recs = self.by_source.get(src, [])
-        body.append(f'<h2 id="statements">Statements ({len(recs)})</h2>')
-        if not recs:
-            body.append('<p class="muted">No statement of this source is encoded.</p>')
-        else:
-            body.append('<table class="statements"><thead><tr><th>ID</th><th>Number in source</th><th>Grade</th>'
-                        '<th>Direction</th><th>Check</th><th>Currency</th><th>Statement</th></tr></thead><tbody>')
-            for rec in recs:
-                badges, _ = self.grade_parts(ln, rec)
-                body.append(
-                    f'<tr id="{attr(self.stmt_id[rec])}"><td>{ln.a(self.page_of[rec], self.stmt_id[rec])}</td>'
-                    f'<td class="small">{esc(self.one(rec, DVT.numberInSource))}</td>'
-                    f"<td>{badges}</td>"
-                    f"<td>{self.value_badge(g.value(rec, DVT.direction), 'dir')}</td>"
-                    f"<td>{self.value_badge(g.value(rec, DVT.checkStatus), 'check')}</td>"
-                    f"<td>{self.value_badge(g.value(rec, DVT.currency), 'currency')}</td>"
-                    f"<td>{esc(self.one(rec, DVT.statementText))}</td></tr>")
-            body.append("</tbody></table>")
-        return self._page(path, key, "\n".join(body), crumbs=[("index.html", "Guidelines")])
+        statements = []
+        for rec in self.by_source.get(src, []):
+            badges, _ = self.grade_parts(ln, rec)
+            statements.append({
+                "id": self.stmt_id[rec], "page": self.page_of[rec], "number": self.one(rec, DVT.numberInSource),
+                "grade": Markup(badges), "direction": Markup(self.value_badge(g.value(rec, DVT.direction), "dir")),
+                "check": Markup(self.value_badge(g.value(rec, DVT.checkStatus), "check")),
+                "currency": Markup(self.value_badge(g.value(rec, DVT.currency), "currency")),
+                "text": self.one(rec, DVT.statementText)})
+        return self._render("source.html", path, key, crumbs=[("index.html", "Guidelines")], key=key, kind=kind,
+                            definition=self.one(src, SKOS.definition), facts=[(k, Markup(v)) for k, v in facts],
+                            notes=self.all(src, SKOS.scopeNote), statements=statements)
 
     def _action_criteria(self, rec: URIRef) -> dict[str, set]:
         """The criteria of the action contraindications reaching a statement's actions and options (rule 14)."""
@@ -757,8 +708,7 @@ class Site:
 
     @staticmethod
     def _facts(facts: list[tuple[str, str]]) -> str:
-        items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts if v)
-        return f'<dl class="facts">{items}</dl>'
+        return render("facts.html", facts=[(k, Markup(v)) for k, v in facts]).rstrip("\n")
 
     # statement --------------------------------------------------
 
@@ -767,7 +717,8 @@ class Site:
         g = self.g
 
         def back(node, seen) -> list[list[URIRef]]:
-            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node)) if isinstance(p, URIRef) and p not in seen]
+            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node))
+                    if isinstance(p, URIRef) and p not in seen]
             if not prev:
                 return [[node]]
             return [path + [node] for p in prev for path in back(p, seen | {p})]
@@ -789,11 +740,7 @@ class Site:
         src = self.stmt_source[rec]
         kind = self.label(self.stmt_type.get(rec, DVT.GuidanceStatement))
         badges, meanings = self.grade_parts(ln, rec)
-        body = [f'<h1>{esc(sid)} <span class="kind">{esc(kind)}</span></h1>']
         about = self.one(rec, SKOS.definition)
-        if about:
-            body.append(f'<p class="lead">{esc(about)}</p>')
-        body.append(f'<blockquote class="statement" id="statement">{esc(self.one(rec, DVT.statementText))}</blockquote>')
         population = self.one(rec, DVT.populationText)
         direction = g.value(rec, DVT.direction)
         check = g.value(rec, DVT.checkStatus)
@@ -832,10 +779,7 @@ class Site:
             ("Assessed per", described(level)),
             ("Phase", ", ".join(self.link(ln, p) for p in phases)),
         ]
-        body.append(self._facts(facts))
-
         # source
-        body.append('<h2 id="source">Source</h2>')
         sfacts = [("Document", f"{self.link(ln, src)} - {esc(self.one(src, DCTERMS.title))}"),
                   ("Citation", esc(self.one(src, DCTERMS.bibliographicCitation)))]
         dois = self.all(src, DVT.doi)
@@ -843,11 +787,9 @@ class Site:
                        if dois else '<span class="muted">(none recorded)</span>'))
         sfacts.append(("Number in source", esc(self.one(rec, DVT.numberInSource))))
         sfacts.append(("Document status", esc(self.one(src, DVT.documentStatus))))
-        body.append(self._facts(sfacts))
 
         # criteria
-        body.append('<h2 id="criteria">Criteria</h2>')
-        any_crit = False
+        roles = []
         inherited = self._action_criteria(rec)
         for prop, key, name, note in CRITERION_ROLES:
             crits = sorted(set(g.objects(rec, prop)) | inherited.get(key, set()), key=lambda c: self.label(c).lower())
@@ -856,110 +798,75 @@ class Site:
                          "intervention or one above it in the hierarchy).")
             if not crits:
                 continue
-            any_crit = True
-            body.append(f'<h3 id="criteria-{key}">{esc(name)} ({len(crits)})</h3><p class="role-note">{esc(note)}</p>')
-            body.append(f'<ul class="criteria {attr(key)}">')
+            view = []
             for c in crits:
-                definition = self.one(c, SKOS.definition)
                 clevel = g.value(c, DVT.criterionLevel)
-                lvl = f' <span class="muted small">[{esc(self.notation(clevel))} level]</span>' if clevel is not None else ""
-                body.append(f"<li>{self.link(ln, c)}{lvl}" + (f": {esc(definition)}" if definition else "") + "</li>")
-            body.append("</ul>")
-        if not any_crit:
-            body.append('<p class="muted">No criteria: the statement applies to every patient in scope.</p>')
+                view.append({"link": Markup(self.link(ln, c)), "definition": self.one(c, SKOS.definition),
+                             "level": self.notation(clevel) if clevel is not None else ""})
+            roles.append({"key": key, "name": name, "note": note, "criteria": view})
 
         # conflicts
-        body.append(f'<h2 id="conflicts">{esc(self.conflicts.heading)}</h2>')
-        mine = self.conflicts.of(rec)
-        if not mine:
-            why = ("Superseded statements are not compared." if currency == DVTV.superseded
-                   else "No other current statement takes a different stance on an overlapping action"
-                   + (" for a population that can meet this one's." if self.conflicts.checked else "."))
-            body.append(f'<p class="muted">None. {esc(why)}</p>')
-        else:
-            body.append(f'<p class="small muted">{esc(self.conflicts.note)}</p>')
-            body.append('<table class="conflicts"><thead><tr><th>Other statement</th><th>Source</th><th>Kind</th>'
-                        '<th>This statement</th><th>The other</th></tr></thead><tbody>')
-            for pair, first in sorted(mine, key=lambda pf: natural_key(self.stmt_id.get(pf[0].b if pf[1] else pf[0].a, ""))):
-                other = pair.b if first else pair.a
-                mine_act, mine_st = (pair.action_a, pair.stance_a) if first else (pair.action_b, pair.stance_b)
-                oth_act, oth_st = (pair.action_b, pair.stance_b) if first else (pair.action_a, pair.stance_a)
-                kind_text = {"direction": "opposite direction", "strength": "same direction, different strength"}.get(
-                    pair.kind, pair.kind)
-                if pair.same_limb:
-                    kind_text += " (same limb)"
-                osrc = self.stmt_source.get(other)
-                body.append(
-                    f"<tr><td>{self.link(ln, other)}</td><td>{self.link(ln, osrc) if osrc is not None else ''}</td>"
-                    f"<td>{esc(kind_text)}</td>"
-                    f"<td>{esc(mine_st)} {self.link(ln, URIRef(mine_act))}</td>"
-                    f"<td>{esc(oth_st)} {self.link(ln, URIRef(oth_act))}"
-                    f" <span class=\"muted small\">({self.grade_parts(ln, other)[0]})</span></td></tr>")
-            body.append("</tbody></table>")
+        conflicts = []
+        for pair, first in sorted(self.conflicts.of(rec),
+                                  key=lambda pf: natural_key(self.stmt_id.get(pf[0].b if pf[1] else pf[0].a, ""))):
+            other = pair.b if first else pair.a
+            mine_act, mine_st = (pair.action_a, pair.stance_a) if first else (pair.action_b, pair.stance_b)
+            oth_act, oth_st = (pair.action_b, pair.stance_b) if first else (pair.action_a, pair.stance_a)
+            kind_text = {"direction": "opposite direction", "strength": "same direction, different strength"}.get(
+                pair.kind, pair.kind)
+            if pair.same_limb:
+                kind_text += " (same limb)"
+            osrc = self.stmt_source.get(other)
+            conflicts.append({
+                "other": Markup(self.link(ln, other)),
+                "source": Markup(self.link(ln, osrc) if osrc is not None else ""),
+                "kind": kind_text, "mine_stance": mine_st, "mine_action": Markup(self.link(ln, URIRef(mine_act))),
+                "other_stance": oth_st, "other_action": Markup(self.link(ln, URIRef(oth_act))),
+                "other_grade": Markup(self.grade_parts(ln, other)[0])})
+        no_conflict_reason = ("Superseded statements are not compared." if currency == DVTV.superseded
+                              else "No other current statement takes a different stance on an overlapping action"
+                              + (" for a population that can meet this one's." if self.conflicts.checked else "."))
 
         # superseded chain
-        chains = self._chains(rec)
-        body.append('<h2 id="superseded">Superseded chain</h2>')
-        if not chains:
-            body.append('<p class="muted">None: this statement neither replaces nor is replaced by another.</p>')
-        else:
-            body.append('<ol class="chain">')
-            for chain in chains:
-                parts = []
-                for node in chain:
-                    cur = g.value(node, DVT.currency)
-                    tag = f' <span class="muted small">({esc(self.notation(cur))})</span>' if cur is not None else ""
-                    parts.append((f'<span class="here">{esc(self.label(node))}</span>' if node == rec
-                                  else self.link(ln, node)) + tag)
-                body.append(f'<li class="chain-path">{" &rarr; ".join(parts)}</li>')
-            body.append("</ol>")
-            for node in _sorted(g.objects(rec, DCTERMS.isReplacedBy)):
-                text = self.one(node, DVT.statementText)
-                if text:
-                    body.append(f'<p class="small">Replaced by {self.link(ln, node)}: {esc(text)}</p>')
+        chains = []
+        for chain in self._chains(rec):
+            nodes = []
+            for node in chain:
+                cur = g.value(node, DVT.currency)
+                nodes.append({"here": node == rec, "label": self.label(node), "link": Markup(self.link(ln, node)),
+                              "currency": self.notation(cur) if cur is not None else ""})
+            chains.append(nodes)
+        replaced_by = [{"link": Markup(self.link(ln, node)), "text": self.one(node, DVT.statementText)}
+                       for node in _sorted(g.objects(rec, DCTERMS.isReplacedBy)) if self.one(node, DVT.statementText)]
 
         # evidence
-        body.append('<h2 id="evidence">Supporting trials</h2>')
-        evidence = _sorted(g.objects(rec, DVT.supportedBy))
-        if not evidence:
-            body.append('<p class="muted">None recorded.</p>')
-        else:
-            body.append('<ul class="evidence">')
-            for ev in evidence:
-                result = self.one(ev, DVT.resultText)
-                definition = self.one(ev, SKOS.definition)
-                item = [f"<li>{self.link(ln, ev)}: {esc(definition)}"]
-                if result:
-                    item.append(f'<br><span class="small">Result: {esc(result)}</span>')
-                for doc in _sorted(g.objects(ev, DVT.evidenceFrom)):
-                    cite = self.one(doc, DCTERMS.bibliographicCitation) or self.one(doc, DCTERMS.title)
-                    links = " ".join(f'<a class="doi" href="{attr(doi_url(d))}">doi:{esc(d)}</a>'
-                                     for d in self.all(doc, DVT.doi))
-                    item.append(f'<br><span class="small">Trial: {self.link(ln, doc)}'
-                                + (f" - {esc(cite)}" if cite else "") + (f" {links}" if links else "") + "</span>")
-                item.append("</li>")
-                body.append("".join(item))
-            body.append("</ul>")
+        evidence = []
+        for ev in _sorted(g.objects(rec, DVT.supportedBy)):
+            trials = []
+            for doc in _sorted(g.objects(ev, DVT.evidenceFrom)):
+                trials.append({"link": Markup(self.link(ln, doc)),
+                               "cite": self.one(doc, DCTERMS.bibliographicCitation) or self.one(doc, DCTERMS.title),
+                               "dois": [{"url": doi_url(d), "doi": d} for d in self.all(doc, DVT.doi)]})
+            evidence.append({"link": Markup(self.link(ln, ev)), "definition": self.one(ev, SKOS.definition),
+                             "result": self.one(ev, DVT.resultText), "trials": trials})
 
         # remarks, rules, references
-        for prop, name in ((DVT.sourceRemark, "Source remark"), (DVT.curatorRemark, "Curator remark"),
-                           (DVT.decisionRemark, "Remark that changes the decision")):
-            for text in self.all(rec, prop):
-                body.append(f'<h2>{esc(name)}</h2><p>{esc(text)}</p>')
-        rules = _sorted(g.objects(rec, DVT.followsDecisionRule))
-        if rules:
-            body.append('<h2 id="rules">Decision rules followed</h2><ul>')
-            for rule in rules:
-                text = self.one(rule, DVT.ruleText) or self.one(rule, SKOS.definition)
-                body.append(f"<li>{self.link(ln, rule)}" + (f": {esc(text)}" if text else "") + "</li>")
-            body.append("</ul>")
+        remarks = [(name, text) for prop, name in ((DVT.sourceRemark, "Source remark"),
+                                                  (DVT.curatorRemark, "Curator remark"),
+                                                  (DVT.decisionRemark, "Remark that changes the decision"))
+                   for text in self.all(rec, prop)]
+        rules = [{"link": Markup(self.link(ln, rule)),
+                  "text": self.one(rule, DVT.ruleText) or self.one(rule, SKOS.definition)}
+                 for rule in _sorted(g.objects(rec, DVT.followsDecisionRule))]
         refs = [(o, p) for o, p in self.uses.get(rec, set()) if p != DCTERMS.isReplacedBy]
-        if refs:
-            body.append('<h2 id="referenced-by">Referenced by</h2>')
-            body.append(self._uses_list(ln, refs))
-        body.append(f'<p class="small muted">IRI: <code>{esc(rec)}</code></p>')
         crumbs = [("index.html", "Guidelines"), (self.page_of[src], self.label(src))]
-        return self._page(path, sid, "\n".join(body), crumbs=crumbs)
+        return self._render(
+            "statement.html", path, sid, crumbs=crumbs, sid=sid, kind=kind, about=about,
+            text=self.one(rec, DVT.statementText), facts=[(k, Markup(v)) for k, v in facts],
+            source_facts=[(k, Markup(v)) for k, v in sfacts], roles=roles, conflicts_heading=self.conflicts.heading,
+            conflicts=conflicts, no_conflict_reason=no_conflict_reason, conflicts_note=self.conflicts.note,
+            chains=chains, replaced_by=replaced_by, evidence=evidence, remarks=remarks, rules=rules,
+            referenced_by=Markup(self._uses_list(ln, refs)) if refs else "", iri=str(rec))
 
     def _uses_list(self, ln: Linker, uses) -> str:
         by_pred: dict[URIRef, list[URIRef]] = defaultdict(list)
@@ -967,7 +874,7 @@ class Site:
             by_pred[pred].append(owner)
         out = ['<dl class="facts uses">']
         for pred in sorted(by_pred, key=lambda p: self.label(p).lower()):
-            owners = sorted(set(by_pred[pred]), key=lambda o: natural_key(self.label(o)))
+            owners = sorted(set(by_pred[pred]), key=lambda o: (natural_key(self.label(o)), str(o)))
             out.append(f"<dt>{self.link(ln, pred)}</dt><dd>" + ", ".join(self.link(ln, o) for o in owners) + "</dd>")
         out.append("</dl>")
         return "".join(out)
@@ -1023,10 +930,7 @@ class Site:
         g = self.g
         kind = self.term_kind(term)
         title = self.label(term)
-        body = [f'<h1>{esc(title)} <span class="kind">{esc(kind)}</span></h1>',
-                f'<p class="small muted"><code>{esc(self.curie(term))}</code> &middot; <code>{esc(term)}</code></p>']
         definition = self.one(term, SKOS.definition)
-        body.append(f'<p class="lead" id="definition">{esc(definition) if definition else "(no definition)"}</p>')
         facts = []
         for lab_, prop in (("Notation", SKOS.notation), ("Meaning", DVT.meaning), ("Also called", SKOS.altLabel)):
             vals = self.all(term, prop)
@@ -1036,10 +940,7 @@ class Site:
         if module:
             file_ = self.modules.get(module)
             facts.append(("Defined in", f"<code>{esc(module)}</code>" + (f" ({esc(file_)})" if file_ else "")))
-        body.append(self._facts(facts))
-
         # hierarchy
-        body.append('<h2 id="hierarchy">Hierarchy</h2>')
         hier: list[str] = []
         types = set(g.objects(term, RDF.type))
         is_class = OWL.Class in types or RDFS.Class in types
@@ -1080,7 +981,8 @@ class Site:
                 for lab_, p in (("Domain", RDFS.domain), ("Range", RDFS.range), ("Inverse of", OWL.inverseOf)):
                     vals = _sorted(g.objects(term, p))
                     if vals:
-                        hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.expression(ln, v) for v in vals) + "</p>")
+                        hier.append(f"<p><strong>{lab_}:</strong> "
+                                    + ", ".join(self.expression(ln, v) for v in vals) + "</p>")
                 traits = sorted(self.label(t) if self._own_prefix(t) else self.curie(t)
                                 for t in types if t not in (OWL.ObjectProperty, OWL.DatatypeProperty,
                                                             OWL.AnnotationProperty, RDF.Property))
@@ -1098,9 +1000,11 @@ class Site:
             schemes = _sorted(g.objects(term, SKOS.inScheme))
             if schemes:
                 hier.append("<p><strong>In scheme:</strong> "
-                            + ", ".join(self.link(ln, s) + " (" + ln.a("grading.html", "side by side", fragment=local_name(s)) + ")"
+                            + ", ".join(self.link(ln, s) + " ("
+                                        + ln.a("grading.html", "side by side", fragment=local_name(s)) + ")"
                                         for s in schemes) + "</p>")
-            for lab_, p in (("Broader", SKOS.broader), ("Narrower", SKOS.narrower), ("Top concepts", SKOS.hasTopConcept)):
+            for lab_, p in (("Broader", SKOS.broader), ("Narrower", SKOS.narrower),
+                            ("Top concepts", SKOS.hasTopConcept)):
                 vals = _sorted(g.objects(term, p))
                 if vals:
                     hier.append(f"<p><strong>{lab_}:</strong> " + ", ".join(self.link(ln, v) for v in vals) + "</p>")
@@ -1110,52 +1014,43 @@ class Site:
                     hier.append("<h3>Levels</h3><ul>" + "".join(
                         f"<li>{self.link(ln, lv)} <span class=\"muted small\">({esc(self.notation(lv))})</span></li>"
                         for lv in levels) + "</ul>")
-        body += hier
-
         # other facts
-        rows = []
+        other_facts = []
         for p in sorted(set(g.predicates(term, None)) - SHOWN_ELSEWHERE - {SKOS.notation, DVT.meaning, SKOS.altLabel},
                         key=lambda p: self.label(p).lower()):
-            vals = _sorted(g.objects(term, p))
             rendered = []
-            for v in vals:
+            for v in _sorted(g.objects(term, p)):
                 if p == DVT.doi:
                     rendered.append(f'<a class="doi" href="{attr(doi_url(v))}">{esc(v)}</a>')
                 elif isinstance(v, Literal):
                     rendered.append(esc(v))
                 else:
                     rendered.append(self.link(ln, v) if isinstance(v, URIRef) else self.expression(ln, v))
-            rows.append(f"<tr><th>{self.link(ln, p)}</th><td>{'<br>'.join(rendered)}</td></tr>")
-        if rows:
-            body.append('<h2 id="facts">Facts</h2><table class="facts"><tbody>' + "".join(rows) + "</tbody></table>")
+            other_facts.append((Markup(self.link(ln, p)), [Markup(r) for r in rendered]))
 
         # uses
-        body.append('<h2 id="uses">Where it is used</h2>')
         uses = self.uses.get(term, set())
         stmt_uses = [(o, p) for o, p in uses if o in self.stmt_id]
         other_uses = [(o, p) for o, p in uses if o not in self.stmt_id]
-        if not uses:
-            body.append('<p class="muted">Not used by any statement or other term.</p>')
-        if stmt_uses:
-            body.append(f"<h3>By guidance statements ({len({o for o, _ in stmt_uses})})</h3>")
-            body.append(self._uses_list(ln, stmt_uses))
+
+        def listed(pairs) -> dict[str, object] | None:
+            return {"count": len({o for o, _ in pairs}), "list": Markup(self._uses_list(ln, pairs))} if pairs else None
+
+        via: set = set()
         if is_class:
             narrower = set(g.transitive_subjects(RDFS.subClassOf, term)) - {term}
             via = {(o, p) for n in narrower for o, p in self.uses.get(n, set())
                    if o in self.stmt_id and p in (DVT.recommendedAction, DVT.comparatorAction)}
-            if via:
-                body.append(f"<h3>Through narrower classes ({len({o for o, _ in via})} statements)</h3>")
-                body.append('<p class="role-note">Statements whose action (or comparator) is a subclass of this class.</p>')
-                body.append(self._uses_list(ln, via))
-        if other_uses:
-            body.append(f"<h3>By other terms ({len({o for o, _ in other_uses})})</h3>")
-            body.append(self._uses_list(ln, other_uses))
-        return self._page(path, title, "\n".join(body), crumbs=[("terms.html", "Ontology terms")])
+        return self._render(
+            "term.html", path, title, crumbs=[("terms.html", "Ontology terms")], kind=kind, curie=self.curie(term),
+            iri=str(term), definition=definition, facts=[(k, Markup(v)) for k, v in facts],
+            hierarchy=[Markup(h) for h in hier], other_facts=other_facts, used=bool(uses),
+            by_statements=listed(stmt_uses), through_narrower=listed(via), by_terms=listed(other_uses))
 
     # terms index ------------------------------------------------
 
-    KIND_ORDER = ["class", "criterion class", "object property", "datatype property", "annotation property", "property", "criterion",
-                  "decision rule", "grading scheme", "grade level", "trial or study", "evidence statement",
+    KIND_ORDER = ["class", "criterion class", "object property", "datatype property", "annotation property", "property",
+                  "criterion", "decision rule", "grading scheme", "grade level", "trial or study", "evidence statement",
                   "reviewed claim", "individual"]
 
     def terms_page(self) -> str:
@@ -1165,16 +1060,11 @@ class Site:
         for t in self.terms:
             groups[self.term_kind(t)].append(t)
         order = [k for k in self.KIND_ORDER if k in groups] + sorted(k for k in groups if k not in self.KIND_ORDER)
-        body = ["<h1>Ontology terms</h1>",
-                f'<p class="lead">{len(self.terms)} terms of the dvtkg namespaces, by kind. Statements and source '
-                f'documents have their own pages ({ln.a("index.html", "guidelines")}).</p>',
-                "<p>" + " &middot; ".join(f'<a href="#{attr(_safe(k))}">{esc(k)} ({len(groups[k])})</a>' for k in order) + "</p>"]
-        for k in order:
-            body.append(f'<h2 id="{attr(_safe(k))}">{esc(k[0].upper() + k[1:])} ({len(groups[k])})</h2><ul class="cols">')
-            for t in sorted(groups[k], key=lambda t: self.label(t).lower()):
-                body.append(f'<li>{self.link(ln, t)} <code class="small">{esc(self.curie(t))}</code></li>')
-            body.append("</ul>")
-        return self._page(path, "Ontology terms", "\n".join(body))
+        view = [{"kind": k, "anchor": _safe(k), "heading": k[0].upper() + k[1:],
+                 "terms": [{"link": Markup(self.link(ln, t)), "curie": self.curie(t)}
+                           for t in sorted(groups[k], key=lambda t: self.label(t).lower())]}
+                for k in order]
+        return self._render("terms.html", path, "Ontology terms", groups=view, n_terms=len(self.terms))
 
     # grading ----------------------------------------------------
 
@@ -1199,61 +1089,46 @@ class Site:
             return (f'<a class="badge {cls}" href="#{attr(local_name(lv))}" title="{attr(self.meaning(lv))}">'
                     f"{esc(self.notation(lv))}</a>")
 
-        body = ["<h1>Grading schemes side by side</h1>",
-                '<p class="lead">Each source grades its statements in its own scheme; the pages always show that '
-                "native grade. For comparison across guidelines only, every strength level is also mapped to a "
-                "coarse common scale (strong / weak).</p>"]
-        # side-by-side table
         graded = [s for s in schemes if (s, RDF.type, DVT.GradingSystem) in g]
-        head = "".join(f"<th>{esc(self.notation(c))} (coarse)</th>" for c in coarse_levels)
-        body.append('<h2 id="comparison">Comparison</h2>')
-        body.append('<table class="side-by-side"><thead><tr><th>Scheme</th><th>Used by</th>' + head
-                    + "<th>Other strength levels</th><th>Certainty / evidence levels</th></tr></thead><tbody>")
+        rows = []
         for s in graded:
             levels = self.levels_of(s)
-            cells = []
-            for c in coarse_levels:
-                cells.append(" ".join(lvl_badge(lv) for lv in levels
-                                      if self.level_kind(lv) == "strength" and self.coarse_of(lv) == c))
+            cells = [Markup(" ".join(lvl_badge(lv) for lv in levels
+                                     if self.level_kind(lv) == "strength" and self.coarse_of(lv) == c))
+                     for c in coarse_levels]
             other = " ".join(lvl_badge(lv) for lv in levels
                              if self.level_kind(lv) == "strength" and self.coarse_of(lv) not in coarse_levels)
             cert = " ".join(lvl_badge(lv) for lv in levels if self.level_kind(lv) == "certainty")
-            used = ", ".join(self.link(ln, u) for u in sorted(users.get(s, []), key=lambda u: natural_key(self.label(u))))
-            body.append(f'<tr><td><a href="#{attr(local_name(s))}">{esc(self.label(s))}</a></td>'
-                        f"<td>{used or NONE_CELL}</td>"
-                        + "".join(f"<td>{c}</td>" for c in cells)
-                        + f"<td>{other}</td><td>{cert}</td></tr>")
-        body.append("</tbody></table>")
-        # one card per scheme
-        body.append('<h2 id="schemes">The schemes</h2><div class="schemes">')
+            used = ", ".join(self.link(ln, u)
+                             for u in sorted(users.get(s, []), key=lambda u: natural_key(self.label(u))))
+            rows.append({"anchor": local_name(s), "label": self.label(s), "used": Markup(used), "cells": cells,
+                         "other": Markup(other), "certainty": Markup(cert)})
+        cards = []
         for s in schemes:
-            card = [f'<section class="scheme-card" id="{attr(local_name(s))}"><h3>{self.link(ln, s, text=self.label(s))}</h3>',
-                    f'<p class="small">{esc(self.one(s, SKOS.definition))}</p>']
-            used = sorted(users.get(s, []), key=lambda u: natural_key(self.label(u)))
-            if used:
-                card.append('<p class="small">Used by: ' + ", ".join(self.link(ln, u) for u in used) + "</p>")
+            used_by = sorted(users.get(s, []), key=lambda u: natural_key(self.label(u)))
+            groups = []
             for kind, name in (("strength", "Strength"), ("certainty", "Certainty of evidence"), ("coarse", "Levels"),
                                ("level", "Levels")):
                 levels = [lv for lv in self.levels_of(s) if self.level_kind(lv) == kind]
                 if not levels:
                     continue
-                card.append(f"<h4>{esc(name)}</h4><ul>")
+                view = []
                 for lv in levels:
                     coarse = self.coarse_of(lv)
-                    extra = (f' <span class="muted small">&rarr; coarse {ln.a("grading.html", self.notation(coarse), fragment=local_name(coarse))}</span>'
-                             if coarse is not None else "")
                     implied = g.value(lv, DVT.impliedDirection)
-                    if implied is not None:
-                        extra += f' <span class="muted small">(always {esc(self.notation(implied))})</span>'
-                    card.append(f'<li id="{attr(local_name(lv))}">{lvl_badge(lv)} {self.link(ln, lv)}{extra}'
-                                f'<br><span class="small">{esc(self.meaning(lv))}</span></li>')
-                card.append("</ul>")
-            for note in self.all(s, SKOS.scopeNote):
-                card.append(f'<p class="small muted">{esc(note)}</p>')
-            card.append("</section>")
-            body.append("".join(card))
-        body.append("</div>")
-        return self._page(path, "Grading schemes", "\n".join(body))
+                    view.append({"anchor": local_name(lv), "badge": Markup(lvl_badge(lv)),
+                                 "link": Markup(self.link(ln, lv)),
+                                 "coarse": ({"anchor": local_name(coarse), "notation": self.notation(coarse)}
+                                            if coarse is not None else None),
+                                 "implied": self.notation(implied) if implied is not None else "",
+                                 "meaning": self.meaning(lv)})
+                groups.append({"name": name, "levels": view})
+            cards.append({"anchor": local_name(s), "link": Markup(self.link(ln, s, text=self.label(s))),
+                          "definition": self.one(s, SKOS.definition),
+                          "used": Markup(", ".join(self.link(ln, u) for u in used_by)), "groups": groups,
+                          "notes": self.all(s, SKOS.scopeNote)})
+        return self._render("grading.html", path, "Grading schemes",
+                            coarse=[self.notation(c) for c in coarse_levels], rows=rows, schemes=cards)
 
 
 # ---------------------------------------------------------------- writing
@@ -1281,7 +1156,7 @@ def _write_tree(out: Path, pages: dict[str, str]) -> None:
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        (tmp / STYLE_PATH).write_text(STYLE_CSS, encoding="utf-8")
+        (tmp / STYLE_PATH).write_text(style_css(), encoding="utf-8")
         (tmp / MARKER).write_text("written by dvtkg docs build; the whole directory is replaced on each build\n",
                                   encoding="utf-8")
         umask = os.umask(0)
@@ -1306,7 +1181,7 @@ def build_site(out: Path | None = None, root: Path | None = None, use_reasoner: 
     from dvtkg.guidance.knowledge import KnowledgeBase
 
     root = (root or paths.project_root()).resolve()
-    out = Path(out) if out is not None else paths.build_dir(root) / "docs"
+    out = Path(out) if out is not None else paths.output_dir(root) / "docs"
     check_output_dir(out)
     kb = KnowledgeBase.load(root)
     conflicts = load_conflicts(kb, use_reasoner=use_reasoner)

@@ -44,7 +44,7 @@ from rdflib.collection import Collection
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, XSD
 
-from dvtkg import paths
+from dvtkg import logs, paths, progress
 from dvtkg.casegen import generate_case
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
@@ -52,6 +52,8 @@ from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.compile import CompiledClassifier
 from dvtkg.fast.entail import UnsupportedCase
 from dvtkg.reason import TBOX_IRI, _subjects, reasoner_case_graph
+
+log = logs.get(__name__)
 
 SIDES = ("left", "right")
 
@@ -734,7 +736,8 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     fixtures: list[Path] = []
     skipped = 0
     report_first = len(first)
-    for i, case in enumerate(first + rest):
+    ordered = first + rest
+    for i, case in enumerate(progress.bar(ordered, desc="differential", total=len(ordered), unit="case")):
         # the coverage cases are always compared; the time limit applies to the rest
         if i >= report_first and seconds is not None and time.perf_counter() - start > seconds \
                 and not ref.cached(case):
@@ -757,6 +760,7 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     return report
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dvtkg.fast.differential",
                                  description="compare the fast classifier with HermiT on generated cases")
@@ -774,15 +778,14 @@ def main(argv: list[str] | None = None) -> int:
                  shrink_to=(root / "tests" / "fixtures" / "differential") if args.write_fixtures else None)
     print(json.dumps(report.summary(), indent=2))
     for o in report.mismatches[:20]:
-        print(f"MISMATCH {o.case.name}: fast={'inconsistent' if o.fast is None else 'consistent'} "
-              f"hermit={'inconsistent' if o.reference is None else 'consistent'}", file=sys.stderr)
+        lines = [f"MISMATCH {o.case.name}: fast={'inconsistent' if o.fast is None else 'consistent'} "
+                 f"hermit={'inconsistent' if o.reference is None else 'consistent'}"]
         if o.fast is not None and o.reference is not None:
             for s in sorted(set(o.fast) | set(o.reference)):
                 a, b = o.fast.get(s, set()), o.reference.get(s, set())
-                for x in sorted(a - b):
-                    print(f"  {s}: fast only {x}", file=sys.stderr)
-                for x in sorted(b - a):
-                    print(f"  {s}: hermit only {x}", file=sys.stderr)
+                lines += [f"  {s}: fast only {x}" for x in sorted(a - b)]
+                lines += [f"  {s}: hermit only {x}" for x in sorted(b - a)]
+        log.error("\n".join(lines))
     return 1 if report.mismatches else 0
 
 

@@ -151,7 +151,7 @@ def _state(types: dict[URIRef, frozenset[URIRef]], subject: URIRef | None, c: Cr
 
 
 def _status(r: ResultRecord) -> str:
-    """The status rules of queries/guidance/statuses.rq (decision rules 14 and 18)."""
+    """The status rules of queries/guidance/guidance-statuses.rq (decision rules 14 and 18)."""
     unk = ("unknown", "conflict")
     req_not = any(cs.role == "required" and cs.state == "not-met" for cs in r.states)
     exc_met = any(cs.role == "excluding" and cs.state == "met" for cs in r.states)
@@ -235,7 +235,7 @@ def evaluate_compiled(table: CompiledGuidance, types: dict[URIRef, frozenset[URI
 
 def _dependent_states(table: CompiledGuidance, types: dict[URIRef, frozenset[URIRef]], results: list[ResultRecord],
                       patient: URIRef, limbs: list[URIRef]) -> dict[tuple[URIRef, URIRef], str]:
-    """queries/guidance/dependent-criteria.rq: met when a statement it depends on applies to the subject."""
+    """queries/guidance/guidance-dependent-criteria.rq: met when a statement it depends on applies to the subject."""
     out: dict[tuple[URIRef, URIRef], str] = {}
     for d in table.dependent:
         for subject in (limbs if d.limb_level else [patient]):

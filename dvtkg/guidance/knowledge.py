@@ -168,7 +168,10 @@ class KnowledgeBase:
         root = (root or paths.project_root()).resolve()
         graph = load_knowledge(root)
         digest = sources_hash(root)
-        owl_path = paths.build_dir(root) / f"kb-{digest}-reasoner-v{REASONER_INPUT_VERSION}.owl"
+        owl_name = f"kb-{digest}-reasoner-v{REASONER_INPUT_VERSION}.owl"
+        owl_path = paths.build_dir(root) / owl_name  # prebuilt in an installed package
+        if not owl_path.exists():
+            owl_path = paths.cache_dir(root) / owl_name
         if not owl_path.exists():
             owl_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = owl_path.with_suffix(".owl.tmp")

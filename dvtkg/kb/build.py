@@ -316,7 +316,7 @@ def _serialize(graph: Graph, fmt: str) -> bytes:
 
 
 def _write_cache(root: Path, digest: str, ttl_bytes: bytes) -> None:
-    out = paths.build_dir(root)
+    out = paths.cache_dir(root)
     try:
         _atomic_write(out / f"{CACHE_PREFIX}{digest}.ttl", ttl_bytes)
         for old in out.glob(f"{CACHE_PREFIX}*.ttl"):
@@ -334,7 +334,7 @@ def build(root: Path | None = None) -> BuildResult:
     graph = merge_sources(root)
     ttl = _serialize(graph, "turtle")
     owl = _serialize(graph, "xml")
-    out = paths.build_dir(root)
+    out = paths.cache_dir(root)  # build/ of a clone; never an installed package's own data
     _atomic_write(out / MERGED_TTL, ttl)
     _atomic_write(out / MERGED_OWL, owl)
     _write_cache(root, digest, ttl)
@@ -392,12 +392,13 @@ def load_knowledge(root: Path | None = None) -> Graph:
     root = (root or paths.project_root()).resolve()
     files = source_files(root)
     digest = sources_hash(root, files)
-    cache = paths.build_dir(root) / f"{CACHE_PREFIX}{digest}.ttl"
-    if cache.exists():
-        try:
-            return Graph(bind_namespaces="core").parse(cache, format="turtle")
-        except Exception:
-            pass  # a damaged cache is rebuilt
+    for folder in dict.fromkeys((paths.build_dir(root), paths.cache_dir(root))):
+        cache = folder / f"{CACHE_PREFIX}{digest}.ttl"
+        if cache.exists():
+            try:
+                return Graph(bind_namespaces="core").parse(cache, format="turtle")
+            except Exception:
+                pass  # a damaged cache is rebuilt
     graph = merge_sources(root)
     _write_cache(root, digest, _serialize(graph, "turtle"))
     return graph

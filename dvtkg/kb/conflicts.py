@@ -51,7 +51,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from dvtkg import paths
+from dvtkg import paths, progress
 from dvtkg.cases.vocab import DVT
 from dvtkg.reason import JAVA_MEMORY_MB, TBOX_IRI, reasoning_world
 
@@ -249,7 +249,7 @@ def unsatisfiable_pairs(tbox_owl: Path, ontology_xml: bytes, java_memory_mb: int
 
 
 def _cache_file(kb, digest: str) -> Path:
-    return paths.build_dir(kb.root) / f"{CACHE_PREFIX}{digest}.json"
+    return paths.cache_dir(kb.root) / f"{CACHE_PREFIX}{digest}.json"
 
 
 def _digest(kb, pairs: list[tuple[URIRef, URIRef]]) -> str:
@@ -285,7 +285,8 @@ def decide_pairs(kb, pairs: list[tuple[URIRef, URIRef]], use_cache: bool = True
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is recomputed
     xml = pair_ontology(kb, pairs).serialize(format="xml").encode()
-    unsat = unsatisfiable_pairs(Path(kb.owl_path), xml)
+    with progress.activity(f"HermiT decides {len(pairs)} candidate pairs"):
+        unsat = unsatisfiable_pairs(Path(kb.owl_path), xml)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".json.tmp")

@@ -32,6 +32,8 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
+from dvtkg import logs
+
 ONTOLOGY_IRI = "https://w3id.org/dvtkg/ontology"
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 UNRELEASED = re.compile(r"^## \[Unreleased\][^\n]*$", re.MULTILINE | re.IGNORECASE)
@@ -165,6 +167,7 @@ def apply(p: ReleasePlan, tag: bool = False) -> None:
         _git(p.root, "tag", "-a", tag_name, "-m", f"dvtkg knowledge base {p.version}\n\n{p.notes}".rstrip())
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.kb.release",
                                      description="Stamp a release: VERSION, ontology/dvt.ttl, CHANGELOG.md.")
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         apply(p, tag=args.tag)
     except (ReleaseError, OSError) as exc:
-        print(f"release: error: {exc}", file=sys.stderr)
+        logs.get(__name__).error(f"release: {exc}")
         return 2
     print(f"released {p.old_version} -> {p.version} ({p.date}): VERSION, ontology/dvt.ttl, CHANGELOG.md updated"
           + (f"; committed and tagged v{p.version}" if args.tag else "; not tagged (use --tag)"))

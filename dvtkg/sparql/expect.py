@@ -1,7 +1,7 @@
 """Expected results of the competency questions (tests/data/cq/<id>.json) and how to check them.
 
 Each file holds the query id, where its expectations come from (``derivation``: the
-brief or the catalogue, never the query's own output) and a list of runs::
+decision rules or the catalogue, never the query's own output) and a list of runs::
 
     {"params": {"source": "rec:ASH2020"},           # --param values
      "cases": ["seed-massive-bilateral-dvt"],       # examples/cases/<name>.json to add (optional)

@@ -32,7 +32,10 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
+from dvtkg import logs
 from dvtkg.sparql import KB_GRAPH, SparqlError
+
+log = logs.get(__name__)
 
 BINARY_ENV = "DVTKG_OXIGRAPH"
 TOKEN_ENV = "DVTKG_SPARQL_TOKEN"
@@ -164,6 +167,7 @@ class OxigraphServer:
         self.stop()
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.sparql.server",
                                      description="Start an Oxigraph SPARQL server on 127.0.0.1 with the knowledge base "
@@ -188,16 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         proxy = GuardProxy("127.0.0.1", args.port, token)
     except OSError as exc:
-        print(f"dvtkg: error: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
-              "is another server running there? Nothing was written.", file=sys.stderr)
+        log.error(f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
+                  "is another server running there? Nothing was written.")
         return 2
-    location = args.location or paths.build_dir() / "oxigraph"
+    location = args.location or paths.cache_dir() / "oxigraph"
     server = OxigraphServer(location=location, port=0, union_default_graph=True)
     try:
         server.start()
     except SparqlError as exc:
         proxy.stop()
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     stopping = False
 
@@ -232,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     except SparqlError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     finally:
         proxy.stop()

@@ -1,8 +1,11 @@
-"""Maintainer script: (re)copy the conformance-test data from /work/shared/external.
+"""Maintainer script: (re)copy the conformance-test data from a local copy of the published suites.
 
 Not run by the tests (they read only tests/external/). Run it from the project root:
 
-    .venv/bin/python tests/external/copy_from_shared.py [--source /work/shared/external]
+    .venv/bin/python tests/external/copy_from_shared.py --source DIR
+
+DIR holds the W3C SHACL test suite, the W3C SPARQL 1.1 test suite and the OWL 2 test
+cases export, as published (tests/external/README.md names their origins).
 
 It copies
 - the SHACL test suite's core/ folder unchanged (shacl/core/),
@@ -165,7 +168,8 @@ def copy_owl(src: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=Path("/work/shared/external"))
+    parser.add_argument("--source", type=Path, required=True,
+                        help="folder with the published SHACL, SPARQL 1.1 and OWL 2 test suites")
     args = parser.parse_args()
     copy_shacl(args.source)
     copy_sparql(args.source)

@@ -1,4 +1,4 @@
-"""Headless Chromium for checking the documentation site (used by tests/test_docs_browser.py).
+"""Headless Chromium for the browser tests (test_docs_browser.py, test_cds_page.py); a test helper, not shipped.
 
 Chromium (Debian's ``chromium`` package, ``make chromium``) is driven over the DevTools
 protocol on a pipe (``--remote-debugging-pipe``: commands on fd 3, replies on fd 4,
