@@ -45,6 +45,9 @@ def cohort(tmp_path_factory: pytest.TempPathFactory):
     sheets.append({"id": "hand-active-bleeding", "age": 60, "sex": "female", "weightKg": 70,
                    "bleeding": {"activeBleeding": True},
                    "limbs": {"left": {"veins": ["femoral", "popliteal"]}}})
+    # a data conflict (case-facts checks: male and pregnant -> both unknown), decided on the columns
+    sheets.append({"id": "hand-male-pregnant", "age": 40, "sex": "male", "pregnant": True,
+                   "limbs": {"left": {"veins": ["popliteal"]}}})
     # and two that break the contract (docs/case-format.md: a violation names the key, no assessment is made)
     sheets.append({"id": "hand-age-out-of-range", "age": 130, "sex": "male"})
     sheets.append({"id": "hand-unknown-key", "age": 50, "notAKey": True})
@@ -113,7 +116,8 @@ def test_the_cohort_reaches_the_edges(cohort) -> None:
     assert statuses == {"applies", "blocked", "indeterminate", "not-applicable"}
     paths = {c["path"] for c in tables["cases"]}
     assert paths == {"columns", "single"}
-    assert any(c["data_conflicts"] for c in tables["cases"] if c["path"] == "columns")
+    by_id = {c["case_id"]: c for c in tables["cases"]}
+    assert (by_id["hand-male-pregnant"]["path"], by_id["hand-male-pregnant"]["data_conflicts"]) == ("columns", 1)
     assert {e["key"] for e in tables["errors"] if e["case_id"] == "hand-age-out-of-range"} == {"age"}
     assert {e["key"] for e in tables["errors"] if e["case_id"] == "hand-unknown-key"} == {"notAKey"}
     assert {c["case_id"]: c["valid"] for c in tables["cases"]}["hand-unknown-key"] is False
