@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from dvtkg import paths
+from dvtkg.cohort.run import ROW_GROUP
 
 CHUNK = 50_000
 RARE = 0.1  # conflicts and violations at a tenth of the test cohort's rate (about 0.7% of the cases)
@@ -40,7 +41,8 @@ def _generate(args: tuple[int, int, str]) -> int:
     compiled = CompiledClassifier.load(compiled_path(owl))
     thresholds = thresholds_from_tbox(compiled, keys)
     rows = [sheet_to_row(generate_cohort_case(i, keys, thresholds, rare=RARE), keys) for i in range(start, stop)]
-    pq.write_table(rows_table(rows, keys), Path(folder) / f"part-{start // CHUNK:05d}.parquet")
+    target = Path(folder) / f"part-{start // CHUNK:05d}.parquet"
+    pq.write_table(rows_table(rows, keys), target, row_group_size=ROW_GROUP)
     return stop - start
 
 

@@ -24,6 +24,7 @@ from dvtkg.cohort.frame import read_sheets, rows_table, sheet_to_row
 
 TABLES = ("results", "cases", "conflicts", "errors")
 DEFAULT_PARTITION_ROWS = 20_000
+ROW_GROUP = 5_000  # rows per Parquet row group = cases per Dask partition (one partition per row group)
 
 
 @dataclass
@@ -132,7 +133,7 @@ def sheets_to_parquet(source: Path, target: Path, keys: Any, rows_per_file: int 
     def flush() -> None:
         nonlocal batch, n
         if batch:
-            pq.write_table(rows_table(batch, keys), target / f"part-{n:05d}.parquet")
+            pq.write_table(rows_table(batch, keys), target / f"part-{n:05d}.parquet", row_group_size=ROW_GROUP)
             n += 1
             batch = []
     for where, sheet in read_sheets(source):
@@ -195,8 +196,7 @@ def run_cohort(source: Path, out: Path, scheduler: str | None = None, workers: i
         if not files:
             ddf = None
         else:
-            ddf = dd.read_parquet([str(f) for f in files], dtype_backend="pyarrow", split_row_groups="adaptive")
-            ddf = ddf.repartition(npartitions=max(ddf.npartitions, 1))
+            ddf = dd.read_parquet([str(f) for f in files], dtype_backend="pyarrow", split_row_groups=True)
         counts = []
         if ddf is not None:
             meta = {"partition": "int64", "cases": "int64", "rows": "int64", "single": "int64", "errors": "int64"}
