@@ -25,6 +25,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, XSD
 
+from dvtkg.cases import closures
+from dvtkg.cases.closures import Closure
 from dvtkg.cases.vocab import DVT
 
 TBOX_IRI = "https://w3id.org/dvtkg/ontology"
@@ -32,20 +34,6 @@ DVT_PREFIX = str(DVT)
 JAVA_MEMORY_MB = 1024
 # Bump when reasoner_tbox() or reasoner_case_graph() changes: names the cached reasoner file.
 REASONER_INPUT_VERSION = "4"
-
-
-@dataclass(frozen=True)
-class Closure:
-    """A local closure stated for one list of the case, and why."""
-
-    subject: URIRef
-    prop: URIRef
-    members: tuple[URIRef, ...]
-    reason: str
-
-    def as_dict(self) -> dict[str, object]:
-        return {"subject": str(self.subject), "property": str(self.prop),
-                "members": [str(m) for m in self.members], "reason": self.reason}
 
 
 @dataclass
@@ -108,39 +96,20 @@ def reasoner_tbox(knowledge: Graph) -> Graph:
 
 def vein_closures(case: Graph, unclosed: set[URIRef]) -> list[Closure]:
     """Close the thrombus list of every imaged limb (case-sheet contract), except those withheld."""
-    closures = []
-    for limb in sorted(case.subjects(RDF.type, DVT.Limb)):
-        if limb in unclosed or case.value(limb, DVT.imagingIncomplete) == Literal(True):
-            continue
-        members = tuple(sorted(case.objects(limb, DVT.hasThrombusIn)))
-        closures.append(Closure(limb, DVT.hasThrombusIn, members,
-                                "case-sheet contract: the imaged vein segments of a limb given in the case "
-                                "are complete"))
-    return closures
+    from dvtkg.cases.store_rdf import store_from_graph
+
+    return [_uri_closure(c) for c in closures.vein_closures(store_from_graph(case), unclosed)]
 
 
 def limb_closures(case: Graph, conflicts: list | None = None) -> list[Closure]:
-    """Decision rule 4: close each patient to the legs the case gives (``hasLimb max N``).
+    """Decision rule 4: close each patient to the legs the case gives (see dvtkg.cases.closures)."""
+    from dvtkg.cases.store_rdf import store_from_graph
 
-    A leg absent from ``limbs`` was not examined and is not part of the diagnosed DVT,
-    so the patient-level findings ("no proximal thrombus in any limb", ...) are decided
-    from the legs given. No closure when no leg is given (nothing is decided then), nor
-    when a data conflict says an absent leg has thrombus (a code naming that leg's veins).
-    """
-    sides_in_conflict = {fact.split(".")[1] for c in (conflicts or []) for fact in getattr(c, "facts", [])
-                         if fact.startswith("limbs.") and fact.endswith(".veins")}
-    closures = []
-    for patient in sorted(case.subjects(RDF.type, DVT.Patient)):
-        limbs = tuple(sorted(case.objects(patient, DVT.hasLimb)))
-        if not limbs:
-            continue
-        given = {str(case.value(limb, DVT.laterality) or "").rsplit("/", 1)[-1] for limb in limbs}
-        if sides_in_conflict - given:
-            continue
-        closures.append(Closure(patient, DVT.hasLimb, limbs,
-                                "decision rule 4: a leg absent from the case was not examined and is not part of "
-                                "the diagnosed DVT; the patient-level findings are decided from the legs given"))
-    return closures
+    return [_uri_closure(c) for c in closures.limb_closures(store_from_graph(case), conflicts)]
+
+
+def _uri_closure(c: Closure) -> Closure:
+    return Closure(URIRef(c.subject), URIRef(c.prop), tuple(URIRef(m) for m in c.members), c.reason)
 
 
 def _at_most(g: Graph, subject: URIRef, prop: URIRef, n: int) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from rdflib import URIRef
+from typing import TYPE_CHECKING, Any
 
-from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.model import GuidanceItem
 from dvtkg.assessment.safety import explain_options
-from dvtkg.guidance.engine import CriterionState, Evaluation, ResultRecord
-from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.guidance.records import CriterionState, Evaluation, ResultRecord
+
+if TYPE_CHECKING:
+    from dvtkg.assessment.facts import CaseFacts
+    from dvtkg.guidance.knowledge import KnowledgeBase
+
+URIRef = Any  # an IRI: rdflib's URIRef on the rdflib path, a str on the lean path
 
 CURRENT_TYPES = ("Recommendation", "DrugLabelStatement")
 
@@ -31,6 +35,15 @@ def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | N
     per leg), and for a met criterion only the first fact that holds something (a criterion is
     met by what is present, not by the stated negatives).
     """
+    memo = facts.__dict__.setdefault("_facts_text_memo", {})  # the facts do not change while a case is explained
+    key = (crit, side, veins, met)
+    if key not in memo:
+        memo[key] = _facts_text_uncached(kb, facts, crit, side, veins, met)
+    return memo[key]
+
+
+def _facts_text_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
+                         met: bool) -> str:
     info = kb.criteria.get(crit)
     if info is None:
         return ""
@@ -75,7 +88,7 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
             candidates.append(key)
             if facts.value(key) is None:
                 keys.append(key)
-    for dep in kb.graph.objects(cs.crit, URIRef("https://w3id.org/dvtkg/ontology#metWhenApplies")):
+    for dep in kb.met_when_applies(cs.crit):
         if depth > 2:
             break
         for (rec, s), r in by_rec.items():
@@ -107,7 +120,7 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             citation=info.citation, doi=info.doi, number_in_source=info.number, population=info.population,
             certainty_check=info.certainty_check, phases=info.link_labels("phase"),
             actions=[label for _, label in info.actions],
-            shown_with=[f"{label}{_facts_text(kb, facts, URIRef(value), side) or ' (not stated)'}"
+            shown_with=[f"{label}{_facts_text(kb, facts, kb.iri(value), side) or ' (not stated)'}"
                         for value, label, _ in info.links.get("shownWith", [])],
             source_remark=info.source_remark, curator_remark=info.curator_remark,
             decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,

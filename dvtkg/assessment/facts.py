@@ -9,6 +9,7 @@ from rdflib.namespace import RDF
 
 from dvtkg.cases.keys import KeyTable
 from dvtkg.cases.vocab import DVT, SIDES
+from dvtkg.lean.facts import format_value
 
 VEIN_PREFIX = "https://w3id.org/dvtkg/value/vein-"
 
@@ -90,17 +91,4 @@ class CaseFacts:
 
 
 def _fmt(v: object) -> str:
-    if isinstance(v, Literal):
-        py = v.toPython()
-        if isinstance(py, bool):
-            return "true" if py else "false"
-        try:
-            from decimal import Decimal
-
-            d = Decimal(str(py))
-            if d == d.to_integral_value():
-                return str(d.quantize(Decimal(1)))
-            return f"{d.normalize():f}" if len(f"{d.normalize():f}") <= 8 else f"{d:.1f}"
-        except Exception:
-            return str(py)
-    return str(v)
+    return format_value(v.toPython()) if isinstance(v, Literal) else str(v)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import Graph
-
 STATUS_ORDER = ("applies", "blocked", "indeterminate", "not-applicable")
 
 
@@ -94,7 +92,7 @@ class Assessment:
     derived: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     engine: dict[str, Any]
-    graph: Graph = field(default_factory=Graph, repr=False)
+    graph: Any = field(default=None, repr=False)  # the RDF of the assessment (rdflib path; None on the lean path)
     alerts: list[dict[str, Any]] = field(default_factory=list)          # [{"id", "message", "facts", "blocks"}]
     limbs_not_examined: list[str] = field(default_factory=list)         # ["right"]
     questions: dict[str, str] = field(default_factory=dict)             # missing key -> plain-language question

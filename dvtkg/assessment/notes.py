@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS
+from typing import TYPE_CHECKING, Any
 
-from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.model import GuidanceItem
-from dvtkg.cases.vocab import DVT, SIDES
-from dvtkg.guidance.engine import ResultRecord
-from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.cases.store import SIDES
+from dvtkg.guidance.records import ResultRecord
+
+if TYPE_CHECKING:
+    from dvtkg.assessment.facts import CaseFacts
+    from dvtkg.guidance.knowledge import KnowledgeBase
 
 
 def limbs_not_examined(facts: CaseFacts) -> list[str]:
@@ -48,11 +49,10 @@ def add_notes(kb: KnowledgeBase, facts: CaseFacts, items: list[GuidanceItem], re
 
 
 def _comparator_notes(kb: KnowledgeBase, items: list[GuidanceItem]) -> None:
-    deferring = [i for i in items if i.status == "applies"
-                 and kb.graph.value(_iri(kb, i.id), DVT.defersComparator) == Literal(True)]
+    deferring = [i for i in items if i.status == "applies" and kb.defers_comparator(_iri(kb, i.id))]
     for d in deferring:
-        comparators = set(kb.graph.objects(_iri(kb, d.id), DVT.comparatorAction))
-        label = ", ".join(sorted(str(kb.graph.value(c, RDFS.label) or c) for c in comparators))
+        comparators = set(kb.comparator_actions(_iri(kb, d.id)))
+        label = ", ".join(sorted(str(kb.label(c) or c) for c in comparators))
         for item in items:
             if (item is d or item.direction == "against" or item.type == "DrugLabelStatement"
                     or item.status == "not-applicable"):
@@ -60,9 +60,7 @@ def _comparator_notes(kb: KnowledgeBase, items: list[GuidanceItem]) -> None:
             info = kb.statement_by_id(item.id)
             if info is None:
                 continue
-            acts = [URIRef(a) for a, _ in info.actions]
-            reached = {x for a in acts for b in kb.graph.transitive_objects(a, RDFS.subClassOf)
-                       for x in (b, *kb.graph.objects(b, DVT.durationOf))}
+            reached = {x for a, _ in info.actions for x in kb.reached_actions(kb.iri(a))}
             if comparators & reached:
                 note = (f"if {label} is started: {d.id} ({d.source}) advises {', '.join(d.actions)} first "
                         "(decision rule 18)")
@@ -70,6 +68,6 @@ def _comparator_notes(kb: KnowledgeBase, items: list[GuidanceItem]) -> None:
                     item.notes.append(note)
 
 
-def _iri(kb: KnowledgeBase, statement_id: str) -> URIRef:
+def _iri(kb: KnowledgeBase, statement_id: str) -> Any:
     info = kb.statement_by_id(statement_id)
-    return info.iri if info is not None else URIRef(statement_id)
+    return info.iri if info is not None else kb.iri(statement_id)

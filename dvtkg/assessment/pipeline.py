@@ -17,12 +17,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg import paths
-from dvtkg.assessment.bottomline import bottom_line
-from dvtkg.assessment.explain import explain
+from dvtkg.assessment.assemble import assemble
 from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.model import Assessment
-from dvtkg.assessment.notes import add_notes, limbs_not_examined
-from dvtkg.assessment.safety import raise_alerts
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
 from dvtkg.cases.errors import CaseValidationError
@@ -35,9 +32,12 @@ from dvtkg.fast.compile import UnsupportedAxiom
 from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.lean.assess import LeanAssessor, NotASheet, is_sheet
 from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
+#: the engine Assessor() and `dvtkg assess` use unless told otherwise
+DEFAULT_ENGINE = "reference"
 STAGES = ("parse", "validate", "reason", "query", "report")
 FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
                "provoking", "course", "setting", "medications", "limbs.left", "limbs.right")
@@ -83,22 +83,42 @@ class _Prepared:
 class Assessor:
     """Assesses cases against one loaded knowledge base."""
 
+    #: attributes of the rdflib path, set up on first use when the lean path serves the case sheets
+    _RDF_ATTRIBUTES = frozenset({"kb", "case_shapes", "fast", "compiled"})
+
     def __init__(self, kb: KnowledgeBase | None = None, root: Path | None = None,
-                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = "reference",
+                 max_input_mb: float = DEFAULT_MAX_INPUT_MB, engine: str = DEFAULT_ENGINE, lean: bool = True,
                  fhir_at: datetime.date | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
-        self.kb = kb or KnowledgeBase.load(root)
         self.max_input_mb = max_input_mb
         self.fhir_at = fhir_at  # the reference date for FHIR input (ages, days since onset); None = today
+        self.engine = engine
+        self._root = kb.root if kb is not None else root
+        self._reference_hash: str | None = None  # computed once, on the first report
+        # "fast" reads case sheets on the lean path (dvtkg.lean: no rdflib graph, the compiled knowledge
+        # artefact); case graphs, --format ttl and lean=False take the rdflib path below
+        self.lean = LeanAssessor(self._root, max_input_mb=max_input_mb) if engine == "fast" and lean else None
+        if kb is not None or self.lean is None:
+            self._init_rdf(kb)
+
+    def _init_rdf(self, kb: KnowledgeBase | None = None) -> None:
+        """Load what the rdflib path needs: the knowledge graph, the case shapes, the engine's classifier."""
+        self.kb = kb or KnowledgeBase.load(self._root)
         shapes_path = paths.shapes_dir(self.kb.root) / "case.ttl"
         self.case_shapes = Graph().parse(shapes_path, format="turtle")
-        self.engine = engine
         # "fast": the TBox compiled once (build/, dvtkg.fast) classifies in-process instead of HermiT
-        self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if engine == "fast" else None
-        self._reference_hash: str | None = None  # computed once, on the first report
+        self.fast = FastClassifier(load_or_compile(self.kb.owl_path)) if self.engine == "fast" else None
         # "fast": the guidance rules compiled to tables (dvtkg.guidance.compiled) instead of the SPARQL store
-        self.compiled = CompiledGuidance.from_index(self.kb.index, self.kb.candidates) if engine == "fast" else None
+        self.compiled = (CompiledGuidance.from_index(self.kb.index, self.kb.candidates) if self.engine == "fast"
+                         else None)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for attributes not set yet: the rdflib path's, loaded on first use
+        if name in Assessor._RDF_ATTRIBUTES and "engine" in self.__dict__:
+            self._init_rdf()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def _tbox_hash(self) -> str | None:
         """The hash of the reasoner TBox (its compiled form); None if the fast compiler refuses it."""
@@ -116,8 +136,8 @@ class Assessor:
         if self.compiled is None:
             return evaluate(self.kb, g, inferred, patient, case_base)
         limbs = sorted(o for o in g.objects(patient, DVT.hasLimb) if isinstance(o, URIRef))
-        case_types = types_from_graph(inferred, [patient, *limbs])
-        return evaluate_compiled(self.compiled, case_types, patient, limbs, case_base)
+        return evaluate_compiled(self.compiled, types_from_graph(inferred, [patient, *limbs]), patient, limbs,
+                                 case_base)
 
     def _classify(self, g: Graph, closures, case_iri: str) -> Classification:
         if self.fast is not None:
@@ -136,9 +156,19 @@ class Assessor:
             raise CaseValidationError(loaded.source, sorted(set(violations), key=lambda v: (v.key, v.rule)))
         return loaded
 
-    def assess(self, case: str | Path | dict[str, Any] | Graph) -> Assessment:
-        """Assess one case: every current statement's status, explained."""
+    def assess(self, case: str | Path | dict[str, Any] | Graph, source: str | None = None) -> Assessment:
+        """Assess one case: every current statement's status, explained.
+
+        ``source`` names where an already-read case (a dict) came from, for the report.
+        """
+        if self.lean is not None and is_sheet(case):
+            try:
+                return self.lean.assess(case)
+            except NotASheet as exc:  # a FHIR resource: read on the rdflib path, from the parsed JSON
+                case, source = exc.data, exc.source
         prepared = self._prepare(case)
+        if source is not None:
+            prepared.loaded.source = source
         start = time.perf_counter()
         result = self._classify(prepared.graph, prepared.closures, prepared.case_iri)
         prepared.timings.add("reason", start)
@@ -185,32 +215,20 @@ class Assessor:
         start = timings.add("query", start)
         inferred = result.inferred + ev.dependent_types
         facts = CaseFacts(g, loaded.patient, self.kb.keys, inferred)
-        current, old = explain(self.kb, ev, facts)
-        assessment = Assessment(
-            case=loaded.case_id, source=loaded.source,
-            classifications=self._classifications(inferred, facts),
-            recommendations=sorted(current, key=lambda i: (i.id, i.limb or "")),
-            conflicts=self._conflicts(ev, current),
-            superseded=self._superseded(ev, old),
-            data_conflicts=[c.as_dict() for c in conflicts],
-            derived=[d.as_dict() for d in p.derived],
-            closures=[c.as_dict() for c in result.closures],
-            engine={},
-            graph=ev.assessment + g + inferred,
-        )
+        subjects = [loaded.patient, *sorted(o for o in g.objects(loaded.patient, DVT.hasLimb) if isinstance(o, URIRef))]
+        types = {subj: set(inferred.objects(subj, RDF.type)) for subj in subjects}
+        assessment = assemble(self.kb, ev, facts, types, case=loaded.case_id, source=loaded.source,
+                              data_conflicts=[c.as_dict() for c in conflicts], derived=[d.as_dict() for d in p.derived],
+                              closures=[c.as_dict() for c in result.closures], graph=ev.assessment + g + inferred)
         if loaded.fhir is not None:  # only for FHIR input: what was not read, and where each fact came from
             assessment.extra = {"unmapped": loaded.fhir.unmapped, "provenance": loaded.fhir.provenance}
-        add_notes(self.kb, facts, current, ev.results)
-        assessment.limbs_not_examined = limbs_not_examined(facts)
-        assessment.alerts = raise_alerts(self.kb, facts, current, ev.results, assessment.data_conflicts)
-        assessment.bottom_line = bottom_line(assessment.recommendations, assessment.conflicts)
-        assessment.questions = self._questions(assessment)
         timings.add("report", start)
         assessment.engine = {
             "reasoner": ("fast classifier: the reasoner TBox compiled (dvtkg.fast), in-process"
                          if self.fast is not None else "HermiT (owlready2 0.51), a fresh World per reasoning call"),
             "engine": self.engine,
             "tboxHash": self._tbox_hash(),
+            "knowledgeHash": self.kb.knowledge_hash,
             "sparql": ("guidance rules compiled from the same knowledge (dvtkg.guidance.compiled)"
                        if self.compiled is not None else "guidance queries on an in-memory pyoxigraph store"),
             "knowledgeVersion": self.kb.version,
@@ -246,69 +264,8 @@ class Assessor:
             result = Classification(Graph(), consistent=False, closures=closures)
         return result, DataConflict(involved or ["case"], message)
 
-    def _questions(self, a: Assessment) -> dict[str, str]:
-        """A plain-language question (dvt:questionText) for every key listed as missing anywhere."""
-        keys = {k for r in a.recommendations for k in r.missing}
-        keys |= {q["key"] for r in a.recommendations for q in r.questions if q.get("key")}
-        return {k: self.kb.keys.question(k) for k in sorted(keys)}
 
-    def _classifications(self, inferred: Graph, facts: CaseFacts) -> dict[str, Any]:
-        def met(subject: URIRef | None) -> list[str]:
-            if subject is None:
-                return []
-            labels = []
-            for cls in inferred.objects(subject, RDF.type):
-                name = str(cls).rsplit("#", 1)[-1]
-                if name.endswith("Met") and not name.endswith("NotMet"):
-                    crit = URIRef(f"https://w3id.org/dvtkg/criterion/{name[:-3]}")
-                    info = self.kb.criteria.get(crit)
-                    labels.append(info.label if info else name[:-3])
-            return sorted(labels)
-        return {"patient": met(facts.patient),
-                "limbs": {side: met(facts.limb(side)) for side in facts.sides()}}
-
-    def _conflicts(self, ev, current) -> list[dict[str, Any]]:
-        out = []
-        for c in ev.conflicts:
-            a, b = self.kb.statements[c.a.rec], self.kb.statements[c.b.rec]
-            limb = next((str(r.limb).rsplit("limb-", 1)[-1] for r in (c.a, c.b) if r.limb is not None), None)
-            act = {self._action_label(x) for x in c.actions}
-            if c.kind == "direction":
-                why = (f"{a.id} ({a.source}, {a.strength or 'ungraded'}) is {c.stances[0]} "
-                       f"{self._action_label(c.actions[0])}; "
-                       f"{b.id} ({b.source}, {b.strength or 'ungraded'}) is {c.stances[1]} "
-                       f"{self._action_label(c.actions[1])}")
-            else:
-                why = (f"both are {c.stances[0]} {' / '.join(sorted(act))}, but {a.id} is {a.coarse or 'ungraded'} "
-                       f"({a.source} {a.strength}) and {b.id} is {b.coarse or 'ungraded'} ({b.source} {b.strength})")
-            statuses = f" [{a.id}: {c.a.status}, {b.id}: {c.b.status}]"
-            out.append({"between": [a.id, b.id], "kind": c.kind, "limb": limb,
-                        "explanation": why + (f" (on the {limb} limb)" if limb else "") + statuses})
-        return sorted(out, key=lambda d: (d["kind"] != "direction", d["limb"] or "", d["between"]))
-
-    def _action_label(self, iri: str) -> str:
-        label = self.kb.graph.value(URIRef(iri), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-        return str(label) if label is not None else iri.rsplit("#", 1)[-1]
-
-    def _superseded(self, ev, old) -> list[dict[str, Any]]:
-        items = {(i.id): i for i in old}
-        out = []
-        for rec, status, replaced, evidence in ev.superseded:
-            info = self.kb.statements[rec]
-            ev_texts = []
-            for e in evidence:
-                text = self.kb.graph.value(e, DVT.resultText)
-                label = self.kb.graph.value(e, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-                ev_texts.append(f"{label or e}: {text}" if text else str(label or e))
-            out.append({"id": info.id, "status": status, "statement": info.statement, "source": info.source,
-                        "strength": info.strength, "certainty": info.certainty, "check": info.check,
-                        "replacedBy": sorted(self.kb.statements[r].id if r in self.kb.statements else str(r)
-                                             for r in replaced),
-                        "evidence": ev_texts,
-                        "because": items[info.id].because if info.id in items else []})
-        return sorted(out, key=lambda d: d["id"])
-
-
-def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None) -> Assessment:
+def assess(case: str | Path | dict[str, Any] | Graph, kb: KnowledgeBase | None = None,
+           engine: str = DEFAULT_ENGINE) -> Assessment:
     """Assess one case (path, '-', case-sheet dict or case graph). Loads the knowledge base if not given."""
-    return Assessor(kb).assess(case)
+    return Assessor(kb, engine=engine).assess(case)

@@ -8,14 +8,16 @@ block is unknown, and the cautions on what remains, each with its kind and sourc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import URIRef
-
-from dvtkg.assessment.facts import CaseFacts
 from dvtkg.assessment.model import GuidanceItem
-from dvtkg.guidance.engine import ActionState, OptionRecord, ResultRecord
-from dvtkg.guidance.knowledge import KnowledgeBase
+from dvtkg.guidance.records import ActionState, OptionRecord, ResultRecord
+
+if TYPE_CHECKING:
+    from dvtkg.assessment.facts import CaseFacts
+    from dvtkg.guidance.knowledge import KnowledgeBase
+
+URIRef = Any  # an IRI: rdflib's URIRef on the rdflib path, a str on the lean path
 
 
 def _option_label(kb: KnowledgeBase, rec: URIRef, opt: OptionRecord) -> str:
@@ -116,7 +118,7 @@ def raise_alerts(kb: KnowledgeBase, facts: CaseFacts, items: list[GuidanceItem],
             info = kb.criteria.get(alert.criterion) if alert.criterion is not None else None
             if info is None:
                 continue
-            met_class = URIRef(str(alert.criterion).replace("https://w3id.org/dvtkg/criterion/",
+            met_class = kb.iri(str(alert.criterion).replace("https://w3id.org/dvtkg/criterion/",
                                                            "https://w3id.org/dvtkg/ontology#") + "Met")
             subjects = ([facts.limb(s) for s in facts.sides()] if info.level == "limb" else [facts.patient])
             held = [s for s in subjects if s is not None and facts.holds(s, met_class)]

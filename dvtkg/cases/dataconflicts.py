@@ -10,11 +10,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from dvtkg.cases.store import DVT as _DVT
+from dvtkg.cases.store import RDF_TYPE, FactStore, Lit
 
-from dvtkg.cases.vocab import DVT
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
+class _Names:
+    """``DVT.name`` -> the IRI string (the checks below read like the ontology)."""
+
+    def __getattr__(self, name: str) -> str:
+        return _DVT + name
+
+
+DVT = _Names()
+Graph_ = FactStore
+
+
+def Literal(value: object) -> Lit:  # noqa: N802 - reads like the rdflib original
+    return Lit.of(value)
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral",
@@ -56,27 +73,41 @@ class ConflictOutcome:
     """The conflicts found, and the limbs whose thrombus list must not be closed."""
 
     conflicts: list[DataConflict] = field(default_factory=list)
-    unclosed_limbs: set[URIRef] = field(default_factory=set)
+    unclosed_limbs: set = field(default_factory=set)
 
 
-def _side(g: Graph, limb: URIRef) -> str:
+def _side(g: Graph_, limb: str) -> str:
     lat = g.value(limb, DVT.laterality)
     return str(lat).rsplit("/", 1)[-1] if lat is not None else "?"
 
 
-def _veins(g: Graph, limb: URIRef) -> set[str]:
+def _veins(g: Graph_, limb: str) -> set[str]:
     return {str(v).rsplit("/vein-", 1)[-1] for v in g.objects(limb, DVT.hasThrombusIn)}
 
 
-def _drop(g: Graph, subject: URIRef, prop: URIRef) -> None:
-    g.remove((subject, prop, None))
+def _drop(g: Graph_, subject: str, prop: str) -> None:
+    g.remove(subject, prop)
 
 
 def check_data_conflicts(g: Graph) -> ConflictOutcome:
     """Find the contradictions, remove the contradicted facts from ``g`` and report them."""
+    from rdflib import URIRef
+
+    from dvtkg.cases.store_rdf import store_from_graph, sync_graph
+
+    store = store_from_graph(g)
+    before = store.copy()
+    out = check_store_conflicts(store)
+    sync_graph(g, before, store)
+    out.unclosed_limbs = {URIRef(str(limb)) for limb in out.unclosed_limbs}
+    return out
+
+
+def check_store_conflicts(g: FactStore) -> ConflictOutcome:
+    """Find the contradictions, remove the contradicted facts from the case's facts and report them."""
     out = ConflictOutcome()
-    for patient in g.subjects(RDF.type, DVT.Patient):
-        limbs = {_side(g, limb): limb for limb in g.objects(patient, DVT.hasLimb)}
+    for patient in g.subjects(RDF_TYPE, DVT.Patient):
+        limbs = {_side(g, str(limb)): str(limb) for limb in g.objects(patient, DVT.hasLimb)}
         _check_codes(g, patient, limbs, out)
         _check_sex_pregnancy(g, patient, out)
         _check_bleeding(g, patient, out)
@@ -86,13 +117,13 @@ def check_data_conflicts(g: Graph) -> ConflictOutcome:
     return out
 
 
-def _code_text(g: Graph, node: URIRef) -> tuple[str, str]:
+def _code_text(g: Graph_, node: str) -> tuple[str, str]:
     return str(g.value(node, DVT.codeSystem) or ""), str(g.value(node, DVT.codeValue) or "").upper().replace(".", "")
 
 
-def _check_codes(g: Graph, patient: URIRef, limbs: dict[str, URIRef], out: ConflictOutcome) -> None:
+def _check_codes(g: Graph_, patient: str, limbs: dict[str, str], out: ConflictOutcome) -> None:
     for node in g.objects(patient, DVT.hasCodedDiagnosis):
-        system, code = _code_text(g, node)
+        system, code = _code_text(g, str(node))
         if system != ICD10CM:
             continue
         shown = f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
@@ -127,7 +158,7 @@ def _check_codes(g: Graph, patient: URIRef, limbs: dict[str, URIRef], out: Confl
                     f"ICD-10-CM {shown} codes a pregnancy but pregnant is false; pregnant is treated as unknown.")))
 
 
-def _check_sex_pregnancy(g: Graph, patient: URIRef, out: ConflictOutcome) -> None:
+def _check_sex_pregnancy(g: Graph_, patient: str, out: ConflictOutcome) -> None:
     if g.value(patient, DVT.sex) == Literal("male") and g.value(patient, DVT.pregnant) == Literal(True):
         _drop(g, patient, DVT.sex)
         _drop(g, patient, DVT.pregnant)
@@ -140,7 +171,7 @@ def _check_sex_pregnancy(g: Graph, patient: URIRef, out: ConflictOutcome) -> Non
             "gestationWeeks is given but pregnant is false; both are treated as unknown.")))
 
 
-def _check_bleeding(g: Graph, patient: URIRef, out: ConflictOutcome) -> None:
+def _check_bleeding(g: Graph_, patient: str, out: ConflictOutcome) -> None:
     if (g.value(patient, DVT.anticoagulationContraindication) == Literal("none")
             and g.value(patient, DVT.activeBleeding) == Literal(True)):
         _drop(g, patient, DVT.anticoagulationContraindication)
@@ -150,11 +181,11 @@ def _check_bleeding(g: Graph, patient: URIRef, out: ConflictOutcome) -> None:
             "unknown, so every statement they decide is indeterminate until the clinician resolves it.")))
 
 
-def _closed_without_proximal(g: Graph, limb: URIRef) -> bool:
+def _closed_without_proximal(g: Graph_, limb: str) -> bool:
     return g.value(limb, DVT.imagingIncomplete) is None and not (_veins(g, limb) & PROXIMAL)
 
 
-def _check_limb_threat(g: Graph, limb: URIRef, side: str, out: ConflictOutcome) -> None:
+def _check_limb_threat(g: Graph_, limb: str, side: str, out: ConflictOutcome) -> None:
     present = [(name, prop) for name, prop, bad in THREAT_SIGNS if g.value(limb, prop) == Literal(bad)]
     if present and _closed_without_proximal(g, limb):
         for _, prop in present:
@@ -166,7 +197,7 @@ def _check_limb_threat(g: Graph, limb: URIRef, side: str, out: ConflictOutcome) 
             "the signs are treated as unknown and the thrombus list as incomplete.")))
 
 
-def _check_coded_phlegmasia(g: Graph, limb: URIRef, side: str, out: ConflictOutcome) -> None:
+def _check_coded_phlegmasia(g: Graph_, limb: str, side: str, out: ConflictOutcome) -> None:
     if g.value(limb, DVT.codedPhlegmasia) != Literal(True):
         return
     exam_against = (g.value(limb, DVT.cyanosis) == Literal(False)

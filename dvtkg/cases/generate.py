@@ -23,7 +23,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from dvtkg import paths
+from dvtkg import logs, paths
 from dvtkg.cases.contract_table import FREE_TEXT_KEYS, LIMB_PREFIX, ContractError, ContractTable, Field, read_table
 from dvtkg.cases.vocab import DVT, DVTV
 
@@ -392,6 +392,7 @@ def _differs(path: Path, text: str) -> bool:
     return not path.exists() or path.read_text(encoding="utf-8") != text
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dvtkg.cases.generate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
@@ -400,12 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generated = outputs(root)
     except ContractError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        logs.get(__name__).error(str(exc))
         return 2
     changed = [rel for rel in generated if _differs(root / rel, generated[rel])]
     if args.check:
         for rel in changed:
-            print(f"stale: {rel} (run make generate)", file=sys.stderr)
+            logs.get(__name__).error(f"stale: {rel} (run make generate)")
         return 1 if changed else 0
     for rel in changed:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

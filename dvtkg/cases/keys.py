@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 from dvtkg.cases.contract import LAYOUT_KEYS
-from dvtkg.cases.vocab import DVT
+
+IRI = Any  # an IRI: rdflib's URIRef when read from the ontology, a str on the lean path
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,14 @@ class KeySpec:
     """One case-sheet key and the property it maps to."""
 
     key: str                 # dotted, with {limb} for limb facts: limbs.{limb}.signs.cyanosis
-    prop: URIRef
+    prop: IRI
     limb_level: bool
     kind: str                # boolean | integer | number | enumeration | days-or-none
     allowed: tuple[str, ...] = ()
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     label: str = ""
-    flag_prop: URIRef | None = None   # for days-or-none: the had<Event> boolean
+    flag_prop: IRI | None = None   # for days-or-none: the had<Event> boolean
     question: str = ""                # dvt:questionText: asked when the key is missing ('this leg' for limb keys)
 
 
@@ -39,14 +41,14 @@ class KeyTable:
 
     patient: dict[str, KeySpec] = field(default_factory=dict)   # "labs.crclMlMin" -> spec
     limb: dict[str, KeySpec] = field(default_factory=dict)      # "signs.cyanosis" -> spec
-    by_prop: dict[URIRef, KeySpec] = field(default_factory=dict)
+    by_prop: dict[IRI, KeySpec] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)     # template key -> dvt:questionText
     #: every property a case graph may use -> the case class it describes (its rdfs:domain)
-    case_props: dict[URIRef, URIRef] = field(default_factory=dict)
+    case_props: dict[IRI, IRI] = field(default_factory=dict)
     #: IRIs the knowledge base describes: never a case individual
-    knowledge_terms: frozenset[URIRef] = frozenset()
+    knowledge_terms: frozenset[IRI] = frozenset()
 
-    def key_for(self, prop: URIRef) -> str | None:
+    def key_for(self, prop: IRI) -> str | None:
         spec = self.by_prop.get(prop)
         return spec.key if spec else None
 
@@ -71,13 +73,16 @@ LIMB_PREFIX = "limbs.{limb}."
 _STRUCTURAL = LAYOUT_KEYS  # id, limbs, limbs.{limb}.veins, codes, codes.system, codes.code
 
 
-_CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
-
-
-def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
+def case_properties(tbox: Graph) -> dict[IRI, IRI]:
     """The case vocabulary: every non-derived ``dvt:caseKey`` property, laterality and limbOf,
     each with the case class it describes (its ``rdfs:domain``)."""
-    props: dict[URIRef, URIRef] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
+    from rdflib import URIRef
+    from rdflib.namespace import RDFS
+
+    from dvtkg.cases.vocab import DVT
+
+    _CASE_CLASSES = (DVT.Patient, DVT.Limb, DVT.CodedDiagnosis)
+    props: dict[IRI, IRI] = {DVT.laterality: DVT.Limb, DVT.limbOf: DVT.Limb}
     for prop in set(tbox.subjects(DVT.caseKey, None)):
         if str(tbox.value(prop, DVT.valueKind) or "") == "derived" or not isinstance(prop, URIRef):
             continue
@@ -89,6 +94,11 @@ def case_properties(tbox: Graph) -> dict[URIRef, URIRef]:
 
 def load_key_table(tbox: Graph) -> KeyTable:
     """Build the key table from the ``dvt:caseKey`` annotations of the TBox."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from dvtkg.cases.vocab import DVT
+
     table = KeyTable(case_props=case_properties(tbox),
                      knowledge_terms=frozenset(s for s in tbox.subjects() if isinstance(s, URIRef)))
     flags: dict[str, URIRef] = {}

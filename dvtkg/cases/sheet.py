@@ -9,15 +9,16 @@ does not know are violations here, since the graph could not carry them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from typing import TYPE_CHECKING, Any
 
 from dvtkg.cases.contract import FREE_TEXT_KEYS, LAYOUT_KEYS, VEIN_NAMES
 from dvtkg.cases.errors import Violation
-from dvtkg.cases.keys import KeySpec, KeyTable
-from dvtkg.cases.vocab import DVT, DVTV, SIDES, case_ns, limb_iri, patient_iri
+from dvtkg.cases.store import DVT, DVTV, RDF_TYPE, SIDES, XSD, FactStore, Lit, case_base, limb_iri, patient_iri
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from dvtkg.cases.keys import KeySpec, KeyTable
 
 # the sheet's layout and free-text keys (generated from the case module): not facts of the key table
 EXTRA_TOP = {k for k in LAYOUT_KEYS | FREE_TEXT_KEYS if "." not in k}   # id, limbs, codes, notes
@@ -25,21 +26,21 @@ LIMB_EXTRA = {k.rsplit(".", 1)[-1] for k in LAYOUT_KEYS if k.startswith("limbs.{
 __all__ = ["VEIN_NAMES", "sheet_to_graph"]
 
 
-def _literal(spec: KeySpec, value: Any) -> Literal:
+def _literal(spec: KeySpec, value: Any) -> Lit:
     """The literal for a JSON value, typed by its JSON type (shapes judge it)."""
     if isinstance(value, bool):
-        return Literal(value)
+        return Lit.of(value)
     if isinstance(value, int):
         if spec.kind == "integer" or spec.kind == "days-or-none":
-            return Literal(value, datatype=XSD.integer)
-        return Literal(Decimal(value), datatype=XSD.decimal)
+            return Lit(value, XSD + "integer")
+        return Lit(Decimal(value), XSD + "decimal")
     if isinstance(value, float):
         if (spec.kind in ("integer", "days-or-none")) and value.is_integer():
-            return Literal(int(value), datatype=XSD.integer)
-        return Literal(Decimal(repr(value)), datatype=XSD.decimal)
+            return Lit(int(value), XSD + "integer")
+        return Lit(Decimal(repr(value)), XSD + "decimal")
     if isinstance(value, str):
-        return Literal(value)
-    return Literal(str(value))
+        return Lit.of(value)
+    return Lit.of(str(value))
 
 
 def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any], violations: list[Violation]) -> None:
@@ -51,7 +52,7 @@ def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any], violations: 
             out[key] = value
 
 
-def _add_fact(g: Graph, subject: URIRef, spec: KeySpec, value: Any, shown_key: str,
+def _add_fact(g: FactStore, subject: str, spec: KeySpec, value: Any, shown_key: str,
               violations: list[Violation]) -> None:
     if value is None:
         return
@@ -60,11 +61,11 @@ def _add_fact(g: Graph, subject: URIRef, spec: KeySpec, value: Any, shown_key: s
         return
     if spec.kind == "days-or-none":
         if value == "none":
-            g.add((subject, spec.flag_prop, Literal(False)))
+            g.add(subject, str(spec.flag_prop), Lit.of(False))
             return
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            g.add((subject, spec.flag_prop, Literal(True)))
-    g.add((subject, spec.prop, _literal(spec, value)))
+            g.add(subject, str(spec.flag_prop), Lit.of(True))
+    g.add(subject, str(spec.prop), _literal(spec, value))
 
 
 def _short(value: Any) -> str:
@@ -74,18 +75,30 @@ def _short(value: Any) -> str:
 
 def sheet_to_graph(sheet: dict[str, Any], keys: KeyTable) -> tuple[Graph, list[Violation]]:
     """Return the asserted case graph of a case sheet and the structural violations."""
+    from rdflib import Namespace
+
+    from dvtkg.cases.store_rdf import store_to_graph
+
+    store, violations = sheet_to_store(sheet, keys)
+    g = store_to_graph(store)
+    g.bind("dvt", Namespace(DVT))
+    g.bind("dvtv", Namespace(DVTV))
+    ident = store.value(next(iter(store.subjects(RDF_TYPE, DVT + "Patient"))), DVT + "caseIdentifier")
+    g.bind("case", Namespace(case_base(str(ident))))
+    return g, violations
+
+
+def sheet_to_store(sheet: dict[str, Any], keys: KeyTable) -> tuple[FactStore, list[Violation]]:
+    """The asserted facts of a case sheet (as a :class:`FactStore`) and the structural violations."""
     violations: list[Violation] = []
-    g = Graph()
-    g.bind("dvt", DVT)
-    g.bind("dvtv", DVTV)
+    g = FactStore()
     case_id = sheet.get("id")
     if not isinstance(case_id, str) or not case_id.strip():
         violations.append(Violation("id", "is required: a non-empty string naming the case", _short(case_id)))
         case_id = "unnamed"
-    g.bind("case", case_ns(case_id))
     patient = patient_iri(case_id)
-    g.add((patient, RDF.type, DVT.Patient))
-    g.add((patient, DVT.caseIdentifier, Literal(case_id)))
+    g.add(patient, RDF_TYPE, DVT + "Patient")
+    g.add(patient, DVT + "caseIdentifier", Lit.of(case_id))
 
     flat: dict[str, Any] = {}
     for name, value in sheet.items():
@@ -123,32 +136,43 @@ def sheet_to_graph(sheet: dict[str, Any], keys: KeyTable) -> tuple[Graph, list[V
         if not isinstance(codes, list):
             violations.append(Violation("codes", "must be a list of {system, code} objects", _short(codes)))
         else:
-            ns = case_ns(case_id)
+            ns = case_base(case_id)
             for i, item in enumerate(codes):
                 where = f"codes[{i}]"
                 if not isinstance(item, dict) or set(item) - {"system", "code", "display"}:
                     violations.append(Violation(where, "must be an object with 'system' and 'code'", _short(item)))
                     continue
-                node = ns[f"code-{i + 1}"]
-                g.add((patient, DVT.hasCodedDiagnosis, node))
-                g.add((node, RDF.type, DVT.CodedDiagnosis))
+                node = f"{ns}code-{i + 1}"
+                g.add(patient, DVT + "hasCodedDiagnosis", node)
+                g.add(node, RDF_TYPE, DVT + "CodedDiagnosis")
                 if item.get("system") is not None:
-                    g.add((node, DVT.codeSystem, Literal(str(item["system"]), datatype=XSD.anyURI)))
+                    g.add(node, DVT + "codeSystem", Lit(str(item["system"]), XSD + "anyURI"))
                 if item.get("code") is not None:
-                    g.add((node, DVT.codeValue, Literal(item["code"])))
+                    g.add(node, DVT + "codeValue", _json_literal(item["code"]))
     return g, violations
 
 
-def _limb_to_graph(g: Graph, case_id: str, patient: URIRef, side: str, limb: dict[str, Any],
+def _json_literal(value: Any) -> Lit:
+    """A JSON scalar as rdflib's ``Literal(value)`` types it (int xsd:integer, float xsd:double)."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return Lit.of(value)
+    if isinstance(value, int):
+        return Lit(value, XSD + "integer")
+    if isinstance(value, float):
+        return Lit(value, XSD + "double")
+    return Lit.of(str(value))
+
+
+def _limb_to_graph(g: FactStore, case_id: str, patient: str, side: str, limb: dict[str, Any],
                    keys: KeyTable, violations: list[Violation]) -> None:
     node = limb_iri(case_id, side)
-    g.add((node, RDF.type, DVT.Limb))
-    g.add((node, DVT.laterality, DVTV[side]))
-    g.add((patient, DVT.hasLimb, node))
-    g.add((node, DVT.limbOf, patient))
+    g.add(node, RDF_TYPE, DVT + "Limb")
+    g.add(node, DVT + "laterality", DVTV + side)
+    g.add(patient, DVT + "hasLimb", node)
+    g.add(node, DVT + "limbOf", patient)
     veins = limb.get("veins", [])
     if veins is None:
-        g.add((node, DVT.imagingIncomplete, Literal(True)))
+        g.add(node, DVT + "imagingIncomplete", Lit.of(True))
     elif not isinstance(veins, list):
         violations.append(Violation(f"limbs.{side}.veins", "must be a list of vein segment names", _short(veins)))
     else:
@@ -156,7 +180,7 @@ def _limb_to_graph(g: Graph, case_id: str, patient: URIRef, side: str, limb: dic
             if not isinstance(vein, str):
                 violations.append(Violation(f"limbs.{side}.veins", "must list vein names as strings", _short(vein)))
                 continue
-            g.add((node, DVT.hasThrombusIn, DVTV[f"vein-{vein}"]))
+            g.add(node, DVT + "hasThrombusIn", f"{DVTV}vein-{vein}")
     flat: dict[str, Any] = {}
     for name, value in limb.items():
         if name in LIMB_EXTRA:

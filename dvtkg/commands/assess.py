@@ -13,6 +13,10 @@ from dvtkg.commands.case import add_max_input_option
 
 log = logs.get(__name__)
 
+#: the engine `dvtkg assess` uses unless told (kept equal to dvtkg.assessment.pipeline.DEFAULT_ENGINE, which a
+#: test checks; not imported from there, so that the CLI parser stays free of rdflib)
+DEFAULT_ENGINE = "reference"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("assess",
@@ -23,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("case", help="a case sheet (.json), a FHIR R4 Bundle (.json, resourceType Bundle), a case graph "
                                 "(.ttl, .jsonld), or - for a case sheet on stdin")
     p.add_argument("--format", choices=("text", "json", "ttl"), default="text", help="output format (default text)")
-    p.add_argument("--engine", choices=("reference", "fast"), default="reference",
-                   help="classifier: reference = HermiT (default), fast = the compiled TBox (dvtkg.fast)")
+    p.add_argument("--engine", choices=("reference", "fast"), default=DEFAULT_ENGINE,
+                   help=f"fast = the TBox and the guidance rules compiled (in-process, milliseconds), "
+                        f"reference = HermiT + the SPARQL guidance queries, the executable specification "
+                        f"(default {DEFAULT_ENGINE})")
     p.add_argument("--no-reasons", action="store_true", help="text output: leave out the 'because' lines")
     p.add_argument("--verbose", action="store_true",
                    help="text output: the full explanation (every criterion and fact, every result) instead of the "
@@ -44,22 +50,46 @@ def _iso_date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def run(args: argparse.Namespace) -> int:
+def _assess(args: argparse.Namespace):  # -> Assessment
+    """The lean path for a case sheet on the fast engine (no rdflib, owlready2 or pySHACL), else the pipeline."""
+    from dvtkg.lean.assess import NotASheet, is_sheet
+
+    if args.engine == "fast" and args.format != "ttl" and is_sheet(args.case):
+        from dvtkg.lean.assess import LeanAssessor
+
+        try:
+            return LeanAssessor(max_input_mb=args.max_input_mb).assess(args.case)
+        except NotASheet as exc:  # a FHIR Bundle: the pipeline reads it (the text was read once)
+            case, source = exc.data, exc.source
+    else:
+        case, source = args.case, None
     from dvtkg.assessment.pipeline import Assessor
-    from dvtkg.fast.compile import UnsupportedAxiom
+
+    return Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at,
+                    lean=False).assess(case, source=source)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dvtkg.fast.compiled import UnsupportedAxiom
     from dvtkg.fast.entail import UnsupportedCase
     from dvtkg.fhir.errors import FhirInputError
-    from dvtkg.reason import ReasonerError
 
+    expected: tuple[type[BaseException], ...] = (CaseInputError, UnsupportedAxiom, UnsupportedCase)
     try:
-        assessment = Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at).assess(args.case)
+        assessment = _assess(args)
     except CaseValidationError as exc:
         log.error(str(exc), extra={"bare": True})
         return 1
     except FhirInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 1
-    except (CaseInputError, ReasonerError, UnsupportedAxiom, UnsupportedCase) as exc:
+    except Exception as exc:
+        if "dvtkg.reason" in sys.modules:  # the reasoner was loaded: its errors are expected too
+            from dvtkg.reason import ReasonerError
+
+            expected += (ReasonerError,)
+        if not isinstance(exc, expected):
+            raise
         log.error(str(exc))
         return 2
     if args.format == "json":

@@ -24,7 +24,7 @@ def _positive_mb(text: str) -> float:
 
 def add_max_input_option(p: argparse.ArgumentParser) -> None:
     """``--max-input-mb``: the largest case file or standard input read (default 10 MB)."""
-    from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB
+    from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB
 
     p.add_argument("--max-input-mb", type=_positive_mb, default=DEFAULT_MAX_INPUT_MB, metavar="MB",
                    help=f"refuse a case larger than this (default {DEFAULT_MAX_INPUT_MB} MB; exit 2)")

@@ -6,8 +6,11 @@ import argparse
 import json
 import sys
 
+from dvtkg import logs
 from dvtkg.commands.assess import _iso_date
 from dvtkg.commands.case import add_max_input_option
+
+log = logs.get(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +35,7 @@ def to_case(args: argparse.Namespace) -> int:
     try:
         require_fhir_extra(args.case)
     except CaseInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     from dvtkg.fhir.convert import bundle_to_case, resources_to_case
     from dvtkg.fhir.errors import FhirInputError
@@ -49,10 +52,10 @@ def to_case(args: argparse.Namespace) -> int:
         else:
             conversion = bundle_to_case(data, at=args.at, source=args.case)
     except (FhirInputError, CaseValidationError) as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 1
     except CaseInputError as exc:
-        print(f"dvtkg: error: {exc}", file=sys.stderr)
+        log.error(str(exc))
         return 2
     sys.stdout.write(json.dumps(conversion.as_dict(), indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 
 from dvtkg.cli import EXIT_OK, CommandError
-from dvtkg.sparql import KB_GRAPH, case_graph_iri
-from dvtkg.sparql.results import FORMATS
+from dvtkg.sparql import FORMATS, KB_GRAPH, case_graph_iri
 
 TOKEN_ENV = "DVTKG_SPARQL_TOKEN"
 USER_ENV = "DVTKG_SPARQL_USER"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -36,7 +35,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from dvtkg import paths
+from dvtkg import logs, paths
 from dvtkg.docs.html import NAV, STYLE_PATH, Linker, attr, esc
 from dvtkg.docs.templating import Markup, render, style_css
 from dvtkg.queryfiles import find_queries
@@ -154,7 +153,7 @@ def load_conflicts(kb, use_reasoner: bool = True) -> ConflictInfo:
             reason = "dvtkg.kb.conflicts is not available"
         except Exception as exc:  # the reasoner failed (no Java, a crash): fall back, and say so
             reason = f"the population check failed ({type(exc).__name__}: {str(exc).strip()[:200]})"
-            print(f"dvtkg docs: warning: {reason}; showing candidate conflicts", file=sys.stderr)
+            logs.get(__name__).warning(f"docs: {reason}; showing candidate conflicts")
     pairs = []
     for (a, b), c in sorted(candidates.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
         la = kb.statements[a].level if a in kb.statements else ""

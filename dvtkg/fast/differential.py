@@ -772,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from dvtkg.assessment.pipeline import Assessor
 
-    assessor = Assessor()
+    assessor = Assessor(lean=False)  # builds reasoner case graphs: the rdflib path
     root = assessor.kb.root
     report = run(assessor, args.cases, args.seconds, cache=not args.no_cache,
                  shrink_to=(root / "tests" / "fixtures" / "differential") if args.write_fixtures else None)

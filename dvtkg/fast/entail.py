@@ -34,7 +34,7 @@ import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from dvtkg.fast.compile import NOTHING, THING, CompiledClassifier, Expr
+from dvtkg.fast.compiled import NOTHING, THING, CompiledClassifier, Expr
 from dvtkg.fast.values import Lit, Value, in_datatype, in_range, range_within, ranges_intersect, value_of
 
 MAX_SPLITS = 64

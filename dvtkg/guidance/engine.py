@@ -9,91 +9,22 @@ statements are then read from the assessment graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg.cases.vocab import DVT
 from dvtkg.guidance.knowledge import KnowledgeBase
-
-MAX_PASSES = 4
-ROLE_ORDER = ("required", "excluding", "blocking", "caution")
-
-
-@dataclass
-class CriterionState:
-    crit: URIRef
-    role: str
-    state: str
-    subject: URIRef | None
-    node: URIRef
-    second_pass: bool = False
-
-
-@dataclass
-class ActionState:
-    """The state of one action contraindication for one option of a result (decision rule 14)."""
-
-    ci: URIRef
-    crit: URIRef
-    blocks: bool
-    state: str
-    node: URIRef
-
-
-@dataclass
-class OptionRecord:
-    """One option of a result (the statement itself when it offers none) and its contraindication states."""
-
-    opt: URIRef
-    node: URIRef
-    states: list[ActionState] = field(default_factory=list)
-
-    @property
-    def verdict(self) -> str:
-        """blocked (a block is met), unknown (a block is unknown), or allowed."""
-        blocks = [s.state for s in self.states if s.blocks]
-        if "met" in blocks:
-            return "blocked"
-        if "unknown" in blocks or "conflict" in blocks:
-            return "unknown"
-        return "allowed"
-
-
-@dataclass
-class ResultRecord:
-    """The status of one statement for one subject, with its criterion and option states."""
-
-    node: URIRef
-    rec: URIRef
-    limb: URIRef | None
-    status: str = ""
-    states: list[CriterionState] = field(default_factory=list)
-    options: list[OptionRecord] = field(default_factory=list)
-
-
-@dataclass
-class ConflictRecord:
-    a: ResultRecord
-    b: ResultRecord
-    kind: str
-    actions: tuple[str, str]
-    stances: tuple[str, str]
-
-
-@dataclass
-class Evaluation:
-    assessment: Graph
-    results: list[ResultRecord]
-    conflicts: list[ConflictRecord]
-    superseded: list[tuple[URIRef, str, list[URIRef], list[URIRef]]]
-    dependent_types: Graph
-
-
-def _local(iri: URIRef) -> str:
-    s = str(iri)
-    return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+from dvtkg.guidance.records import (  # noqa: F401 - re-exported
+    MAX_PASSES,
+    ROLE_ORDER,
+    ActionState,
+    ConflictRecord,
+    CriterionState,
+    Evaluation,
+    OptionRecord,
+    ResultRecord,
+    _local,
+)
 
 
 def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, case_base: str) -> Evaluation:

@@ -7,7 +7,6 @@ the report shows. Create it once per process and pass it to every assessment.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,95 +18,12 @@ from rdflib.query import ResultRow
 from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
 from dvtkg.cases.vocab import DVT, DVTV
+from dvtkg.guidance.info import GROUP_ORDER, ConflictCandidate, CriterionInfo, StatementInfo  # noqa: E402,F401
 from dvtkg.guidance.safety import SafetyKnowledge, load_safety
 from dvtkg.guidance.store import GuidanceStore
 from dvtkg.kb.build import load_knowledge, sources_hash
 from dvtkg.queryfiles import QueryFile, find_queries
 from dvtkg.reason import REASONER_INPUT_VERSION, reasoner_tbox
-
-GROUP_ORDER = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "other")
-
-
-@dataclass
-class StatementInfo:
-    """What the report shows of one guidance statement."""
-
-    iri: URIRef
-    id: str
-    type: str
-    source: str
-    source_title: str
-    citation: str
-    doi: str
-    number: str
-    statement: str
-    population: str
-    direction: str
-    strength: str
-    certainty: str
-    coarse: str
-    check: str
-    certainty_check: str
-    currency: str
-    level: str
-    source_remark: str
-    curator_remark: str
-    indication: str = "venous thromboembolism"
-    decision_remark: str = ""
-    year: str = ""
-    strength_rank: int | None = None     # dvt:rankInScheme of the native strength (1 = strongest)
-    certainty_rank: int | None = None    # dvt:rankInScheme of the native certainty (1 = highest)
-    actions: list[tuple[str, str]] = field(default_factory=list)
-    groups: set[str] = field(default_factory=set)
-    excluded_groups: set[str] = field(default_factory=set)
-    links: dict[str, list[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(list))
-
-    @property
-    def group(self) -> str:
-        """The report group: what not to do for 'against', else the action's branch."""
-        if self.direction == "against":
-            return "what not to do"
-        # "anticoagulation alone rather than thrombus removal" is a thrombus-removal decision
-        for g in GROUP_ORDER:
-            if g in self.excluded_groups:
-                return g
-        for g in GROUP_ORDER:
-            if g in self.groups:
-                return g
-        return "other"
-
-    def link_labels(self, link: str) -> list[str]:
-        return sorted({label for _, label, _ in self.links.get(link, [])})
-
-
-@dataclass(frozen=True)
-class CriterionInfo:
-    """A criterion's label, definition, level and deciding keys."""
-
-    iri: URIRef
-    label: str
-    definition: str
-    level: str
-    keys: tuple[str, ...]
-    borderline: URIRef | None
-
-
-@dataclass(frozen=True)
-class ConflictCandidate:
-    """Two current statements that disagree on overlapping actions, populations aside."""
-
-    a: URIRef
-    b: URIRef
-    kind: str
-    action_a: str
-    action_b: str
-    stance_a: str
-    stance_b: str
-
-    @property
-    def node(self) -> URIRef:
-        a, b = str(self.a).rsplit("/", 1)[-1], str(self.b).rsplit("/", 1)[-1]
-        return URIRef(f"https://w3id.org/dvtkg/rec/conflict-candidate/{a}--{b}")
 
 
 def _s(value: object) -> str:
@@ -161,6 +77,7 @@ class KnowledgeBase:
     candidates: dict[tuple[URIRef, URIRef], "ConflictCandidate"] = field(default_factory=dict)
     store: GuidanceStore | None = None
     safety: SafetyKnowledge | None = None
+    knowledge_hash: str = ""  # the content hash of the ontology sources (dvtkg.kb.sources.sources_hash)
 
     @classmethod
     def load(cls, root: Path | None = None) -> "KnowledgeBase":
@@ -180,6 +97,7 @@ class KnowledgeBase:
         queries = {q.id: q for q in find_queries(paths.queries_dir(root) / "guidance")}
         version = (paths.version_file(root).read_text().strip() if paths.version_file(root).exists() else "unknown")
         kb = cls(root, graph, owl_path, load_key_table(graph), queries, {}, {}, version)
+        kb.knowledge_hash = digest
         kb.statements = kb._load_statements()
         kb.criteria = kb._load_criteria()
         kb.safety = load_safety(graph, queries)
@@ -266,6 +184,39 @@ class KnowledgeBase:
             node = cand.node
             self.index.add((node, DVT.candidateFirst, a))
             self.index.add((node, DVT.candidateSecond, b))
+
+    # What the JSON assembly reads of the knowledge beyond the tables above: the lean path's
+    # compiled artefact (dvtkg.lean.artefact) answers the same questions from precomputed tables.
+
+    def iri(self, text: str) -> URIRef:
+        """An IRI of this knowledge base's kind (rdflib URIRef here, str on the lean path)."""
+        return URIRef(text)
+
+    def met_when_applies(self, crit: URIRef) -> list[URIRef]:
+        """The statements a guidance-dependent criterion is met by (dvt:metWhenApplies)."""
+        return list(self.graph.objects(crit, DVT.metWhenApplies))
+
+    def defers_comparator(self, rec: URIRef) -> bool:
+        """Whether a statement defers its comparator (decision rule 18)."""
+        return self.graph.value(rec, DVT.defersComparator) == Literal(True)
+
+    def comparator_actions(self, rec: URIRef) -> list[URIRef]:
+        return list(self.graph.objects(rec, DVT.comparatorAction))
+
+    def label(self, iri: URIRef) -> str | None:
+        value = self.graph.value(iri, RDFS.label)
+        return None if value is None else str(value)
+
+    def reached_actions(self, action: URIRef) -> set[URIRef]:
+        """The action, every class above it, and what each is the duration of (dvt:durationOf)."""
+        return {x for b in self.graph.transitive_objects(action, RDFS.subClassOf)
+                for x in (b, *self.graph.objects(b, DVT.durationOf))}
+
+    def evidence_text(self, evidence: URIRef) -> str:
+        """A superseding piece of evidence as the JSON shows it: 'label: result text'."""
+        text = self.graph.value(evidence, DVT.resultText)
+        label = self.graph.value(evidence, RDFS.label)
+        return f"{label or evidence}: {text}" if text else str(label or evidence)
 
     def statement_by_id(self, statement_id: str) -> StatementInfo | None:
         for info in self.statements.values():

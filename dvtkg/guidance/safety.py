@@ -4,10 +4,14 @@ the options statements offer, and the safety alerts. Loaded once with the knowle
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, URIRef
+if TYPE_CHECKING:
+    from rdflib import Graph
 
-from dvtkg.queryfiles import QueryFile
+    from dvtkg.queryfiles import QueryFile
+
+URIRef = Any  # an IRI: rdflib's URIRef on the rdflib path, a str on the lean path
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from dvtkg import paths
+from dvtkg import logs, paths
 
 TABLE = Path("ontology/templates/criteria.tsv")
 PATTERN = Path("ontology/templates/criterion.ttl.j2")
@@ -189,6 +189,7 @@ def generate(root: Path | None = None) -> str:
     return HEADER + "".join(f"\n{b}\n" for b in blocks)
 
 
+@logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.kb.templates", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed output is stale")
@@ -197,12 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         text = generate(root)
     except TemplateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        logs.get(__name__).error(str(exc))
         return 1
     out = root / OUTPUT
     if args.check:
         if not out.is_file() or out.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is stale: run `make generate`", file=sys.stderr)
+            logs.get(__name__).error(f"{OUTPUT} is stale: run `make generate`")
             return 1
         print(f"{OUTPUT} is up to date")
         return 0

@@ -8,6 +8,9 @@ from dvtkg.assessment.model import Assessment
 
 
 def render_turtle(a: Assessment) -> str:
+    if a.graph is None:
+        raise ValueError("this assessment was made on the lean path, which builds no RDF: assess with "
+                         "Assessor(..., lean=False) (dvtkg assess --format ttl does) to get its graph")
     g = Graph()
     g += a.graph
     g.bind("dvt", "https://w3id.org/dvtkg/ontology#")

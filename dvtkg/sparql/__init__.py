@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+#: the result formats of `dvtkg query` (here, without rdflib, so that building the CLI parser stays light)
+FORMATS = ("table", "json", "csv")
+
 #: The named graph the knowledge base is published into, unless ``--graph`` says otherwise.
 KB_GRAPH = "https://w3id.org/dvtkg/graph/knowledge"
 

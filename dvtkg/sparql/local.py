@@ -86,7 +86,7 @@ def _assessor():
     if _ASSESSOR is None:
         from dvtkg.assessment.pipeline import Assessor
 
-        _ASSESSOR = Assessor()
+        _ASSESSOR = Assessor(lean=False)  # the RDF of each assessment is published: the rdflib path
     return _ASSESSOR
 
 

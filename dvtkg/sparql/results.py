@@ -20,9 +20,12 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from dvtkg.sparql import PREFIXES, SparqlError
+from dvtkg.sparql import (
+    FORMATS,  # noqa: E402,F401 - re-exported (defined without rdflib for the CLI)
+    PREFIXES,
+    SparqlError,
+)
 
-FORMATS = ("table", "json", "csv")
 XSD_STRING = str(XSD.string)
 
 
