@@ -97,8 +97,13 @@ N ?= 2000
 differential: build $(STAMP) ## compare the fast classifier with HermiT on N generated cases (make differential N=5000)
 	$(PY) -m dvtkg.fast.differential --cases $(N) --write-fixtures
 
-bench: build $(STAMP) ## stage timings (median, p90) and cases/s on the examples and BENCH_CASES generated cases
+bench: build $(STAMP) ## both engines: p50/p95 per stage, cold CLI, cases/s, batch, peak RSS -> build/bench.json
 	$(PY) -m dvtkg.bench --cases $(BENCH_CASES)
+
+# `make bench-cohort N=1000000`: generate N cases under build/bench-cohort/ and assess them on the local Dask cluster
+.PHONY: bench-cohort
+bench-cohort: build $(STAMP) ## a generated cohort of N cases on the local Dask cluster: wall time and cases/s
+	$(PY) -m dvtkg.cohort.bench --cases $(N)
 
 DOCS_OUT := build/docs
 
@@ -153,7 +158,7 @@ release: $(STAMP) ## stamp a release: make release VERSION=x.y.z (VERSION, ontol
 
 # `make lock`: re-pin requirements.lock (pip-tools) from the ranges and extras of pyproject.toml,
 # on Python 3.11; run it after changing a dependency, and commit both files.
-LOCK_EXTRAS := server,service,fhir,docs,test
+LOCK_EXTRAS := server,service,fhir,docs,test,cohort
 PIP_TOOLS   := pip-tools==7.6.2
 .PHONY: lock
 lock: ## re-pin requirements.lock from pyproject.toml (pip-tools; every extra)

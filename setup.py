@@ -52,7 +52,10 @@ def knowledge_artefacts(build: Path) -> list[Path]:
                  and not p.name.endswith(".tmp")]
     if not any("-fast-" in p.name for p in artefacts):
         raise SystemExit(f"error: {build} has no compiled fast classifier for {prefix}: run `make build`")
-    return [merged, owl, *artefacts]
+    # the fast engine's knowledge artefact (dvtkg.lean), stamped by its own hash: the newest current one
+    # (a stale stamp is refused at start-up and rebuilt into the user's cache, never used)
+    lean = sorted((p for p in build.glob("lean-*.json") if current(p)), key=lambda p: p.stat().st_mtime)[-1:]
+    return [merged, owl, *artefacts, *lean]
 
 
 class BuildPyWithProjectData(build_py):

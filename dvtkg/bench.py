@@ -1,82 +1,172 @@
-"""``python -m dvtkg.bench``: time the assessment stages on the examples and generated cases.
+"""``python -m dvtkg.bench`` (``make bench``): the engines' figures in one run, into build/bench.json.
 
-Prints, for each set, the median and 90th percentile of the seconds per case of each
-stage (parse, validate, reason, query, report) and of the whole, the cases per
-second, and the machine (cores). One run, no warm-up beyond loading the knowledge
-base once (reported apart).
+For each engine (``fast``, ``reference``): p50/p95 seconds per stage and end to end for
+one case in process (warm: the knowledge base loaded, one case assessed first), the cold
+CLI time of ``dvtkg assess`` on the seed case (a fresh process each run), cases per second
+single-threaded, and the peak RSS of the process; for ``fast`` also the batch rate of the
+column-wise form (``dvtkg.cohort``) on generated cohort cases. The reference engine
+costs seconds per case: its sample stays small (``--reference-cases``). Printed with the
+machine's core count and load average, which these figures depend on.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from dvtkg import logs, paths, progress
+from dvtkg import logs, paths
 from dvtkg.assessment.pipeline import STAGES, Assessor
 from dvtkg.casegen import generate_case
 
+SEED_CASE = "examples/cases/seed-massive-bilateral-dvt.json"
 
-def _p90(values: list[float]) -> float:
+
+def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _report(name: str, per_case: list[dict[str, float]], wall: float) -> list[str]:
-    lines = [f"{name}: {len(per_case)} cases in {wall:.1f} s = {len(per_case) / wall:.2f} cases/s"]
-    lines.append(f"  {'stage':10} {'median s':>10} {'p90 s':>10} {'share':>7}")
-    totals = [sum(c.values()) for c in per_case]
-    for stage in (*STAGES, "total"):
-        vals = totals if stage == "total" else [c[stage] for c in per_case]
-        share = statistics.median(vals) / statistics.median(totals) if stage != "total" else 1.0
-        lines.append(f"  {stage:10} {statistics.median(vals):10.4f} {_p90(vals):10.4f} {share:7.1%}")
-    return lines
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _assess_chunk(cases: list[object]) -> list[dict[str, float]]:
-    """One worker's share: its own knowledge base load, then each case's stage times."""
-    assessor = Assessor()
-    return [dict(assessor.assess(c).engine["stageSeconds"]) for c in cases]
+def _machine() -> dict[str, Any]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {"cores": os.cpu_count(), "loadAverage": [round(x, 2) for x in load], "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}", "machine": platform.machine()}
+
+
+def bench_engine(engine: str, cases: list[Any]) -> dict[str, Any]:
+    """Warm in-process stage and end-to-end percentiles, and cases/s, for one engine."""
+    t0 = time.perf_counter()
+    assessor = Assessor(engine=engine)
+    load = time.perf_counter() - t0
+    assessor.assess(cases[0])  # warm-up
+    per_case: list[dict[str, float]] = []
+    ends: list[float] = []
+    start = time.perf_counter()
+    for c in cases:
+        t = time.perf_counter()
+        a = assessor.assess(c)
+        a.to_dict()  # JSON out
+        ends.append(time.perf_counter() - t)
+        per_case.append(dict(a.engine["stageSeconds"]))
+    wall = time.perf_counter() - start
+    stages = {s: {"p50": _pct([c[s] for c in per_case], 0.5), "p95": _pct([c[s] for c in per_case], 0.95)}
+              for s in STAGES}
+    return {"cases": len(cases), "loadSeconds": round(load, 3), "stages": stages,
+            "endToEnd": {"p50": _pct(ends, 0.5), "p95": _pct(ends, 0.95), "mean": statistics.fmean(ends)},
+            "casesPerSecond": len(cases) / wall, "peakRssMb": round(_rss_mb(), 1), "_assessor": assessor}
+
+
+def bench_cli(engine: str, runs: int) -> dict[str, Any]:
+    """Cold ``dvtkg assess SEED --engine E --format json``: a fresh process each run."""
+    exe = Path(sys.executable).with_name("dvtkg")
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "dvtkg.cli"]),
+           "assess", str(paths.project_root() / SEED_CASE), "--engine", engine, "--format", "json"]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - t)
+        if done.returncode not in (0, 1):
+            return {"error": done.stderr.strip()[-300:]}
+    return {"runs": runs, "p50": _pct(times, 0.5), "min": min(times), "max": max(times),
+            "peakRssMbChildren": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+
+
+def bench_batch(assessor: Assessor, n: int) -> dict[str, Any]:
+    """The column-wise engine in this process on n generated cohort cases (and how many took the single path)."""
+    from dvtkg.casegen import generate_cohort_case, thresholds_from_tbox
+    from dvtkg.cohort.columnar import ColumnEngine
+    from dvtkg.cohort.frame import sheet_to_row
+    from dvtkg.cohort.rows import PartitionAssessor, batch_from_rows
+
+    keys = assessor.kb.keys
+    thresholds = thresholds_from_tbox(assessor.fast.compiled, keys)  # type: ignore[union-attr]
+    rows = [sheet_to_row(generate_cohort_case(i, keys, thresholds, rare=0.1), keys) for i in range(n)]
+    engine = ColumnEngine(assessor)
+    t = time.perf_counter()
+    res = engine.assess(batch_from_rows(rows))
+    columns = time.perf_counter() - t
+    part = PartitionAssessor.__new__(PartitionAssessor)
+    part.assessor, part.engine = assessor, engine
+    part.knowledge_hash, part.engine_hash, part.version = engine.tbox_hash, "", assessor.kb.version
+    t = time.perf_counter()
+    out = part.assess_rows(rows)
+    whole = time.perf_counter() - t
+    return {"cases": n, "columnsSeconds": round(columns, 3), "columnsCasesPerSecond": round(n / columns, 1),
+            "singlePath": int(res.single.sum()), "withSinglePathSeconds": round(whole, 3),
+            "withSinglePathCasesPerSecond": round(n / whole, 1), "rows": len(out["results"])}
 
 
 @logs.script_main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dvtkg.bench", description=__doc__)
-    parser.add_argument("--cases", type=int, default=200, help="number of generated cases (default 200)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="worker processes, each with its own knowledge base and reasoner calls (default: cores)")
+    parser.add_argument("--cases", type=int, default=200, help="fast engine: generated cases, warm (default 200)")
+    parser.add_argument("--reference-cases", type=int, default=5, help="reference engine: cases (default 5)")
+    parser.add_argument("--cli-runs", type=int, default=3, help="cold CLI runs per engine (default 3)")
+    parser.add_argument("--batch", type=int, default=20000, help="column-wise batch size (default 20000)")
+    parser.add_argument("--out", default=None, help="the JSON report (default build/bench.json)")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    assessor = Assessor()
-    load = time.perf_counter() - start
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
-    print(f"knowledge base loaded once in {load:.1f} s (version {assessor.kb.version})")
-    examples = sorted((paths.project_root() / "examples" / "cases").glob("*.json"))
-    print(f"workers: {args.workers} (each loads its own knowledge base; per-case stage times are measured "
-          "inside the workers, cases/s over the wall clock including those loads)")
-    for name, cases in (("examples", examples), ("generated", [generate_case(i) for i in range(args.cases)])):
-        t0 = time.perf_counter()
-        items: list[object] = [str(c) if isinstance(c, Path) else c for c in cases]
-        if args.workers > 1 and len(items) > 1:
-            chunks = [items[i::args.workers] for i in range(args.workers)]
-            with ProcessPoolExecutor(max_workers=args.workers) as pool:
-                parts = progress.bar(pool.map(_assess_chunk, chunks), desc=f"bench {name} (per worker)",
-                                     total=len(chunks), unit="worker")
-                per_case = [t for part in parts for t in part]
-        else:
-            per_case = [dict(assessor.assess(c).engine["stageSeconds"])
-                        for c in progress.bar(items, desc=f"bench {name}", total=len(items), unit="case")]
-        wall = time.perf_counter() - t0
-        if per_case:
-            print("\n".join(_report(name, per_case, wall)))
-        sys.stdout.flush()
+    report: dict[str, Any] = {"machine": _machine(), "engines": {}}
+    print(f"machine: {report['machine']['cores']} cores, load average {report['machine']['loadAverage']}, "
+          f"Python {report['machine']['python']}, {report['machine']['system']}", flush=True)
+    cases = [generate_case(i) for i in range(max(args.cases, args.reference_cases, 1))]
+    for engine, n, runs in (("fast", args.cases, args.cli_runs), ("reference", args.reference_cases,
+                                                                   max(1, min(args.cli_runs, 2)))):
+        res = bench_engine(engine, cases[:max(n, 1)])
+        assessor = res.pop("_assessor")
+        res["cli"] = bench_cli(engine, runs)
+        if engine == "fast" and args.batch > 0:
+            res["batch"] = bench_batch(assessor, args.batch)
+        report["engines"][engine] = res
+        _print(engine, res)
+        del assessor
+    fast, ref = report["engines"]["fast"], report["engines"]["reference"]
+    report["ratio"] = {"endToEndP50ReferenceOverFast": ref["endToEnd"]["p50"] / fast["endToEnd"]["p50"],
+                       "casesPerSecondFastOverReference": fast["casesPerSecond"] / ref["casesPerSecond"]}
+    report["machine"]["loadAverageAfter"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"fast / reference: end to end p50 {report['ratio']['endToEndP50ReferenceOverFast']:.1f}x faster, "
+          f"cases/s x{report['ratio']['casesPerSecondFastOverReference']:.1f}; load average after "
+          f"{report['machine']['loadAverageAfter']}")
+    out = Path(args.out) if args.out else paths.build_dir(paths.project_root()) / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"-> {out}")
     return 0
+
+
+def _print(engine: str, res: dict[str, Any]) -> None:
+    print(f"\n{engine}: {res['cases']} cases warm in process, knowledge base loaded in {res['loadSeconds']:.1f} s, "
+          f"peak RSS {res['peakRssMb']:.0f} MB")
+    print(f"  {'stage':10} {'p50 ms':>10} {'p95 ms':>10}")
+    for stage, v in res["stages"].items():
+        print(f"  {stage:10} {v['p50'] * 1000:10.2f} {v['p95'] * 1000:10.2f}")
+    e = res["endToEnd"]
+    print(f"  {'end to end':10} {e['p50'] * 1000:10.2f} {e['p95'] * 1000:10.2f}   (JSON out)")
+    print(f"  single-threaded: {res['casesPerSecond']:.2f} cases/s")
+    cli = res["cli"]
+    if "error" in cli:
+        print(f"  cold CLI: error {cli['error']}")
+    else:
+        print(f"  cold CLI (dvtkg assess seed case, {cli['runs']} runs): p50 {cli['p50']:.2f} s "
+              f"(min {cli['min']:.2f}, max {cli['max']:.2f})")
+    if "batch" in res:
+        b = res["batch"]
+        print(f"  batch, column-wise in process: {b['cases']} cohort cases, {b['columnsCasesPerSecond']:.0f} cases/s "
+              f"({b['singlePath']} left to the single-case path; with them {b['withSinglePathCasesPerSecond']:.0f} "
+              "cases/s)")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,18 @@
 """Generate valid, varied case sheets (deterministic for a seed), for benchmarks and tests.
 
-Every generated sheet conforms to the case-sheet contract; facts are left unknown at
-random so that all four statuses occur.
+Every ``generate_case`` sheet conforms to the case-sheet contract; facts are left unknown
+at random so that all four statuses occur. ``generate_cohort_case`` pushes them to the
+edges (every key, facet bounds and one step either side, unknown and absent legs, data
+conflicts, a few contract violations) for the cohort tests and benchmarks.
 """
 
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 from typing import Any
+
+from rdflib import URIRef
 
 PROXIMAL = ["common-iliac", "external-iliac", "common-femoral", "femoral", "popliteal"]
 DISTAL = ["anterior-tibial", "posterior-tibial", "peroneal", "gastrocnemius", "soleal"]
@@ -86,3 +91,114 @@ def generate_case(i: int, seed: int = 20261201) -> dict[str, Any]:
                     "functionalStatus": _maybe(rng, "good"),
                     "lifeExpectancyYears": _maybe(rng, rng.randint(1, 30))},
     }
+
+
+def thresholds_from_tbox(compiled: Any, keys: Any) -> dict[str, list[Decimal]]:
+    """Every facet bound of the compiled TBox, by the case key of its property (``dvtkg.fast`` artefact).
+
+    The cohort generator puts values on each bound and one step either side of it.
+    """
+    out: dict[str, set[Decimal]] = {}
+
+    def walk(e: Any) -> None:
+        if isinstance(e, str):
+            return
+        if e[0] in ("and", "or"):
+            for x in e[1]:
+                walk(x)
+        elif e[0] in ("some", "all"):
+            walk(e[2])
+        elif e[0] == "dsome" and e[2][0] == "facet":
+            spec = keys.by_prop.get(URIRef(e[1]))
+            if spec is not None:
+                for _facet, bound in e[2][2]:
+                    out.setdefault(spec.key, set()).add(Decimal(bound))
+    for bodies in compiled.definitions.values():
+        for body in bodies:
+            walk(body)
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def _random_value(rng: random.Random, spec: Any) -> Any:
+    """A contract-conforming value of any key of the key table (its kind, allowed values, range)."""
+    if spec.kind == "boolean":
+        return rng.random() < 0.5
+    if spec.kind == "enumeration":
+        return rng.choice(list(spec.allowed)) if spec.allowed else None
+    lo = int(spec.minimum) if spec.minimum is not None else 0
+    hi = int(spec.maximum) if spec.maximum is not None else lo + 100
+    if spec.kind == "days-or-none" and rng.random() < 0.3:
+        return "none"
+    if spec.kind == "number":
+        return round(rng.uniform(lo, hi), 1)
+    return rng.randint(lo, hi)
+
+
+def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    target = sheet
+    for p in parts[:-1]:
+        if not isinstance(target.get(p), dict):
+            target[p] = {}
+        target = target[p]
+    target[parts[-1]] = value
+
+
+# limb keys whose random values would mostly contradict the imaging (case-facts.md's data conflicts)
+_CONFLICT_PRONE = {"codedPhlegmasia", "signs.cyanosis", "signs.limbIschaemia", "signs.venousGangrene",
+                   "signs.compartmentSyndrome", "signs.pulses"}
+
+
+def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]], seed: int = 20261202,
+                         rare: float = 1.0) -> dict[str, Any]:
+    """A casegen case pushed to the edges: every key of the key table at random, values on each facet
+    bound and one step either side, unknown and absent legs, no legs, data conflicts, and a few cases
+    that break the contract (an out-of-range value, an unknown key) so that the errors table is exercised.
+    ``rare`` scales the rate of conflicts and violations (1.0: about 7% of the cases).
+    """
+    rng = random.Random(seed * 100003 + i)
+    sheet = generate_case(i, seed)
+    sheet["id"] = f"cohort-{i:07d}"
+    for key, spec in sorted(keys.patient.items()):
+        if rng.random() < 0.25:
+            _put(sheet, key, None if rng.random() < 0.3 else _random_value(rng, spec))
+    for limb in list(sheet["limbs"].values()):
+        for key, spec in sorted(keys.limb.items()):
+            if key in _CONFLICT_PRONE:
+                continue  # set below, at the conflict rate
+            if rng.random() < 0.15:
+                _put(limb, key, None if rng.random() < 0.3 else _random_value(rng, spec))
+    for key in rng.sample(sorted(thresholds), k=min(len(thresholds), rng.randint(0, 4))):
+        spec = keys.patient.get(key)
+        if spec is None:
+            continue
+        bound = rng.choice(thresholds[key])
+        step = Decimal(1) if spec.kind in ("integer", "days-or-none") else Decimal("0.1")
+        value = bound + rng.choice((-step, Decimal(0), step))
+        if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
+            continue
+        _put(sheet, key, int(value) if spec.kind in ("integer", "days-or-none") else float(value))
+    roll = rng.random()
+    if roll < 0.05:
+        sheet.pop("limbs")
+    elif roll < 0.15:
+        sheet["limbs"].pop("right", None)
+        sheet["limbs"].setdefault("left", {})["veins"] = None
+    elif roll < 0.25:
+        side = rng.choice(["left", "right"])
+        if side in sheet["limbs"]:
+            sheet["limbs"][side]["veins"] = rng.choice([None, [], ["soleal"], ["common-femoral"], ["ivc", "popliteal"]])
+    conflict = rng.random() / max(rare, 1e-9)
+    if conflict < 0.02:
+        sheet["sex"], sheet["pregnant"] = "male", True
+    elif conflict < 0.04:
+        sheet.setdefault("bleeding", {}).update(anticoagulationContraindication="none", activeBleeding=True)
+    elif conflict < 0.05 and "left" in sheet.get("limbs", {}):
+        sheet["limbs"]["left"].update(veins=["soleal"], signs={"cyanosis": True})
+    elif conflict < 0.06:
+        sheet["age"] = 130 if rng.random() < 0.5 else -1
+    elif conflict < 0.065:
+        sheet["unknownKey"] = True
+    elif conflict < 0.07 and "left" in sheet.get("limbs", {}):
+        sheet["limbs"]["left"].update(codedPhlegmasia=True, signs={"cyanosis": False, "pulses": "normal"})
+    return sheet

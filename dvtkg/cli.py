@@ -41,6 +41,7 @@ COMMAND_MODULES: list[str] = [
     "dvtkg.commands.publish",
     "dvtkg.commands.serve",
     "dvtkg.commands.fhir",
+    "dvtkg.commands.cohort",
 ]
 
 EXIT_OK = 0

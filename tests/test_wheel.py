@@ -93,6 +93,8 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     assert "shapes/case.ttl" in before and "ontology/context/case.jsonld" in before
     assert "schemas/case-sheet.schema.json" in before and "schemas/assessment.schema.json" in before
     assert any(name.startswith("build/kb-") and "-fast-" in name for name in before)
+    # the fast engine's knowledge artefact ships prebuilt, so an installed fast assessment parses no Turtle
+    assert any(name.startswith("build/lean-") and name.endswith(".json") for name in before)
     assert (installed.parent / "py.typed").exists()
 
     stats = _run([str(dvtkg), "kb", "stats"], cwd=work, env=env).stdout
@@ -104,6 +106,10 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     # phlegmasia cerulea dolens of the left leg (cyanosis, diminished pulses, iliofemoral thrombus) is
     # limb-threatening DVT: the safety alert comes first (decision rules on limb threat)
     assert [a["id"] for a in out["alerts"]] == ["limb-threatening-dvt"]
+    fast = json.loads(_run([str(dvtkg), "assess", str(seed), "--format", "json", "--engine", "fast"],
+                           cwd=work, env=env).stdout)
+    assert fast["engine"]["engine"] == "fast"
+    assert fast["results"] == out["results"] and fast["alerts"] == out["alerts"]
     assert out["dataConflicts"] == []
     schema = json.loads((project_root / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(schema).iter_errors(out)) == []

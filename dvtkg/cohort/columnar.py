@@ -1,0 +1,849 @@
+"""The compiled engine over many cases at once: one numpy column per class, criterion and statement.
+
+Generated at start-up from the same artefacts as ``Assessor(engine="fast")``: the
+compiled TBox (``dvtkg.fast``: each defined class's definitions, in definition order)
+and the compiled guidance tables (``dvtkg.guidance.compiled``: statements, roles,
+options, contraindications, guidance-dependent criteria, conflict candidates). No
+criterion or rule is written here; this module only says how each construct of the
+supported fragment is evaluated over columns:
+
+- ``value p lit`` and ``p some <data range>``: decided once per distinct value of the
+  column with the scalar engine's own exact tests (``Reasoner.value``, ``in_range``:
+  Fractions, never floats), then broadcast;
+- ``and`` / ``or``: element-wise; a named class: its column;
+- ``some hasLimb C`` / ``only hasLimb C``: over the legs given (``only`` needs at least one
+  leg: the patient is closed to the legs given, decision rule 4, and they are different);
+  ``some limbOf C``: the patient's column;
+- ``some`` / ``only`` ``hasThrombusIn``: decided once per distinct thrombus list (closed or
+  open) by the scalar reasoner on that limb alone, then broadcast.
+
+A case the columns cannot decide exactly goes to the single-case path
+(``needs_single``): a value outside the contract (the single path then names the key
+and rule), coded diagnoses, a contradiction the data-conflict checks would act on, two
+told-disjoint classes (an inconsistency to explain), or a key the flat form cannot
+carry. ``tests/test_cohort.py`` proves the rows equal to the single-case path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+from rdflib import URIRef
+
+from dvtkg.cases.derive import cockcroft_gault
+from dvtkg.cases.keys import KeySpec
+from dvtkg.cases.sheet import _literal
+from dvtkg.cases.vocab import DVT, SIDES
+from dvtkg.fast.compile import NOTHING, THING, Expr
+from dvtkg.fast.entail import CaseFacts, Inconsistent, Reasoner, _State
+from dvtkg.guidance.compiled import CompiledGuidance
+from dvtkg.guidance.engine import MAX_PASSES
+
+UNKNOWN, MET, NOT_MET, CONFLICT = 0, 1, 2, 3
+STATUSES = ("applies", "blocked", "indeterminate", "not-applicable")
+APPLIES, BLOCKED, INDETERMINATE, NOT_APPLICABLE = range(4)
+# subjects: 0 = the patient, 1 = the left leg, 2 = the right leg
+KINDS = ("patient", *SIDES)
+HAS_LIMB, LIMB_OF, THROMBUS = str(DVT.hasLimb), str(DVT.limbOf), str(DVT.hasThrombusIn)
+PATIENT, LIMB = str(DVT.Patient), str(DVT.Limb)
+PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-femoral", "femoral", "deep-femoral",
+            "popliteal"}
+THREAT = (("signs.cyanosis", True), ("signs.limbIschaemia", True), ("signs.venousGangrene", True),
+          ("signs.compartmentSyndrome", True), ("signs.pulses", "absent"))
+
+
+class Unsupported(Exception):
+    """The compiled TBox uses a construct the column-wise form does not evaluate (refused at start-up)."""
+
+
+@dataclass
+class Batch:
+    """One partition of cases as columns (object arrays of the sheets' JSON values)."""
+
+    n: int
+    col: Callable[[str], np.ndarray]
+    given: dict[str, np.ndarray]
+    veins: dict[str, np.ndarray]  # per side: tuple of vein names | None (imaging unknown)
+
+
+@dataclass
+class Result:
+    """What the columns decided for a partition."""
+
+    single: np.ndarray                          # bool per case: left to the single-case path
+    status: dict[tuple[int, int], np.ndarray]   # (statement index, subject slot) -> status code per case
+    present: dict[tuple[int, int], np.ndarray]  # does the row exist for the case
+    missing: dict[tuple[int, int], np.ndarray]  # (cases x words) missing-key masks (ColumnEngine.decode_keys)
+    blocked_by: dict[tuple[int, int], tuple[np.ndarray, list[str]]]  # bits per case over the row's criteria
+    conflicts: list[tuple[int, str, str, str, str | None]] = field(default_factory=list)
+
+
+def _values_of(col: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct values) of an object column; booleans kept apart from 0/1."""
+    index: dict[tuple, int] = {}
+    uniques: list[Any] = []
+    codes = np.empty(len(col), dtype=np.int32)
+    for i, v in enumerate(col):
+        k = (type(v), v) if v is not None else (None, None)
+        j = index.get(k)
+        if j is None:
+            j = index[k] = len(uniques)
+            uniques.append(v)
+        codes[i] = j
+    return codes, uniques
+
+
+class ColumnEngine:
+    """The compiled classifier and guidance tables, evaluated over a Batch."""
+
+    def __init__(self, assessor: Any) -> None:
+        kb = assessor.kb
+        if assessor.fast is None or assessor.compiled is None:
+            raise ValueError("the column-wise engine is built from Assessor(engine='fast')")
+        self.kb = kb
+        self.keys = kb.keys
+        self.tbox_hash = assessor.fast.tbox_hash
+        self.compiled = assessor.fast.compiled
+        self.reasoner: Reasoner = Reasoner(self.compiled)
+        self.guidance: CompiledGuidance = assessor.compiled
+        self.order = self.reasoner.order
+        self.spec_by_prop: dict[str, KeySpec] = {str(p): s for p, s in self.keys.by_prop.items()}
+        self.seg_class = {str(v).rsplit("vein-", 1)[-1]: str(c) for v, c in kb.segment_classes.items()}
+        self._vein_cache: dict[tuple | None, dict[Expr, bool] | None] = {}
+        self._check_fragment()
+        self._prepare_guidance()
+
+    # ----- the fragment
+
+    def _check_fragment(self) -> None:
+        def walk(e: Expr, where: str) -> None:
+            if isinstance(e, str):
+                return
+            op = e[0]
+            if op in ("and", "or"):
+                for x in e[1]:
+                    walk(x, where)
+            elif op in ("some", "all"):
+                if e[1] not in (HAS_LIMB, LIMB_OF, THROMBUS):
+                    raise Unsupported(f"{where}: {op} on {e[1]}")
+                if e[1] != THROMBUS:
+                    walk(e[2], where)
+            elif op not in ("value", "dsome"):
+                raise Unsupported(f"{where}: {op} outside a thrombus restriction")
+        for cls in self.order:
+            for body in self.compiled.definitions[cls]:
+                walk(body, cls)
+
+    # ----- values
+
+    def _lit_value(self, spec: KeySpec, prop: str, v: Any) -> Any:
+        """The value-space value of a sheet value as the case graph holds it (None: no triple)."""
+        if v is None:
+            return None
+        if spec.flag_prop is not None and str(spec.flag_prop) == prop:
+            if v == "none":
+                return self.reasoner.value(("false", "http://www.w3.org/2001/XMLSchema#boolean", ""))
+            return self.reasoner.value(("true", "http://www.w3.org/2001/XMLSchema#boolean", ""))
+        if spec.kind == "days-or-none" and v == "none":
+            return None
+        lit = _literal(spec, v)
+        return self.reasoner.value((str(lit), str(lit.datatype) if lit.datatype else "", lit.language or ""))
+
+    def _data(self, b: Batch, kind: int, e: Expr) -> np.ndarray:
+        p = e[1]
+        found = self._derived.get((kind, p))
+        if found is None:
+            spec = self.spec_by_prop.get(p)
+            if spec is None or spec.limb_level != (kind != 0):
+                return np.zeros(b.n, dtype=bool)
+            key = spec.key if kind == 0 else f"limbs.{KINDS[kind]}.{spec.key.split('.', 2)[2]}"
+            codes, uniques = self._cols[key]
+            values = [self._lit_value(spec, p, v) for v in uniques]
+        else:
+            codes, values = found
+        if e[0] == "value":
+            target = self.reasoner.value(e[2])
+            table = np.array([v is not None and v == target for v in values], dtype=bool)
+        else:
+            table = np.array([v is not None and self.reasoner.in_range(e[2], v) for v in values], dtype=bool)
+        return table[codes] if len(table) else np.zeros(b.n, dtype=bool)
+
+    # ----- thrombus lists
+
+    def _vein_state(self, state: tuple | None, exprs: list[Expr]) -> dict[Expr, bool] | None:
+        """Each thrombus expression for a limb with this list (None = open), by the scalar reasoner."""
+        if state in self._vein_cache:
+            return self._vein_cache[state]
+        facts = CaseFacts(individuals=["L"], types={"L": {LIMB}})
+        segs = sorted({self.seg_class[v] for v in (state or ()) if v in self.seg_class})
+        facts.exprs["L"] = [("some", THROMBUS, s) for s in segs]
+        if state is not None:
+            filler: Expr = NOTHING if not segs else segs[0] if len(segs) == 1 else ("or", tuple(segs))
+            facts.exprs["L"].append(("all", THROMBUS, filler))
+        r = self.reasoner
+        st = _State()
+        st.nodes["L"] = _node()
+        for e in facts.exprs["L"]:
+            st.queue.append(("L", e, None))
+        st.queue.append(("L", LIMB, None))
+        st.facts = facts
+        try:
+            cases = r._cases(st, 0)
+        except Inconsistent:
+            cases = []
+        out = None if not cases else {e: all(r.holds(c, "L", e) for c in cases) for e in exprs}
+        self._vein_cache[state] = out
+        return out
+
+    # ----- classification
+
+    def _holds(self, b: Batch, kind: int, e: Expr, types: list[dict[str, np.ndarray]]) -> np.ndarray:
+        if isinstance(e, str):
+            if e == THING:
+                return self._exists[kind]
+            return types[kind].get(e, self._false)
+        op = e[0]
+        if op == "and":
+            out = self._holds(b, kind, e[1][0], types)
+            for x in e[1][1:]:
+                if not out.any():
+                    break
+                out = out & self._holds(b, kind, x, types)
+            return out
+        if op == "or":
+            out = self._holds(b, kind, e[1][0], types)
+            for x in e[1][1:]:
+                out = out | self._holds(b, kind, x, types)
+            return out
+        if op in ("value", "dsome"):
+            key = (kind, e)
+            if key not in self._data_cache:
+                self._data_cache[key] = self._data(b, kind, e) & self._exists[kind]
+            return self._data_cache[key]
+        p = e[1]
+        if p == HAS_LIMB:
+            if kind != 0:
+                return self._false
+            legs = [self._holds(b, k, e[2], types) & b.given[KINDS[k]] for k in (1, 2)]
+            if op == "some":
+                return legs[0] | legs[1]
+            anyleg = b.given["left"] | b.given["right"]
+            every = (legs[0] | ~b.given["left"]) & (legs[1] | ~b.given["right"])
+            return anyleg & every | self._anon_all(HAS_LIMB, e[2])
+        if p == LIMB_OF:
+            if kind == 0:
+                return self._false
+            return self._holds(b, 0, e[2], types) & b.given[KINDS[kind]]
+        if kind == 0:
+            return self._false
+        key = (kind, e)
+        if key not in self._data_cache:
+            codes, states = self._veins[kind]
+            table = np.array([isinstance(s, dict) and bool(s[e]) for s in states], dtype=bool)
+            self._data_cache[key] = table[codes] & b.given[KINDS[kind]]
+        return self._data_cache[key]
+
+    def _anon_all(self, p: str, filler: Expr) -> bool:
+        r = self.reasoner
+        return bool(r._anon_holds(p, frozenset(r._successor_types(p)), filler))
+
+    def classify(self, b: Batch) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+        """Per subject kind, the entailed classes' columns; and the cases to leave to the single path."""
+        self._false = np.zeros(b.n, dtype=bool)
+        self._exists = [np.ones(b.n, dtype=bool), b.given["left"], b.given["right"]]
+        self._data_cache: dict[tuple, np.ndarray] = {}
+        thrombus_exprs = sorted({e for c in self.order for body in self.compiled.definitions[c]
+                                 for e in _restrictions(body, THROMBUS)}, key=repr)
+        self._veins = {}
+        single = np.zeros(b.n, dtype=bool)
+        for k in (1, 2):
+            codes, uniques = _values_of(b.veins[KINDS[k]])
+            states = []
+            for u in uniques:
+                s = self._vein_state(u, thrombus_exprs) if u is not _BAD else None
+                states.append(_BAD if (u is _BAD or (s is None)) else s)
+            bad = np.array([s is _BAD for s in states], dtype=bool)
+            single |= bad[codes] & b.given[KINDS[k]]
+            self._veins[k] = (codes, states)
+        types: list[dict[str, np.ndarray]] = [{}, {}, {}]
+        for k, base in ((0, PATIENT), (1, LIMB), (2, LIMB)):
+            for anc in self.reasoner.ancestors(base):
+                types[k][anc] = self._exists[k].copy()
+        for _ in range(4):
+            changed = False
+            for cls in self.order:
+                for k in range(3):
+                    cur = types[k].get(cls, self._false)
+                    new = cur.copy()
+                    for body in self.compiled.definitions[cls]:
+                        new |= self._holds(b, k, body, types)
+                    if (new != cur).any():
+                        changed = True
+                        for anc in self.reasoner.ancestors(cls):
+                            types[k][anc] = types[k].get(anc, self._false) | new
+            if not changed:
+                break
+        else:
+            raise Unsupported("the column-wise classification did not reach a fixpoint")
+        for k in range(3):
+            for a, others in self.reasoner.disjoint.items():
+                if a not in types[k]:
+                    continue
+                for o in others:
+                    if o in types[k]:
+                        single |= types[k][a] & types[k][o]
+        return types, single
+
+    # ----- the batch: validation screen, derived facts, data-conflict screen
+
+    def screen(self, b: Batch) -> np.ndarray:
+        """Cases the columns leave to the single-case path (see the module docstring)."""
+        single = np.zeros(b.n, dtype=bool)
+        for name in ("codes", "extra"):
+            single |= np.array([v is not None for v in b.col(name)], dtype=bool)
+        ids = b.col("id")
+        single |= np.array([not (isinstance(v, str) and v.strip()) for v in ids], dtype=bool)
+        self._cols: dict[str, tuple[np.ndarray, list[Any]]] = {}
+        keys = list(self.keys.patient.items())
+        for side in SIDES:
+            keys += [(f"limbs.{side}.{k}", s) for k, s in self.keys.limb.items()]
+        for key, spec in keys:
+            codes, uniques = _values_of(b.col(key))
+            ok = np.array([_valid(spec, v) for v in uniques], dtype=bool)
+            single |= ~ok[codes]
+            self._cols[key] = (codes, uniques)
+        for side in SIDES:
+            single |= np.array([v is _BAD for v in b.veins[side]], dtype=bool) & b.given[side]
+        # the data-conflict checks (male and pregnant, gestation and not pregnant, no contraindication
+        # with active bleeding, threat signs without proximal thrombus, coded phlegmasia): screened, not judged
+        # the patient-level ones only make the contradicted facts unknown (dvtkg.cases.dataconflicts):
+        # done here on the columns, after the derivations (which read the facts as stated)
+        sex, preg, gest = b.col("sex"), b.col("pregnant"), b.col("gestationWeeks")
+        aci, bleed = b.col("bleeding.anticoagulationContraindication"), b.col("bleeding.activeBleeding")
+        male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg, strict=True)], dtype=bool)
+        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest, strict=True)],
+                                     dtype=bool)
+        none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed, strict=True)], dtype=bool)
+        self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
+                       (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
+        self.data_conflicts = male_pregnant.astype(np.int64) + gest_not_pregnant + none_bleeding
+        for side in SIDES:
+            given, veins = b.given[side], b.veins[side]
+            threat = np.zeros(b.n, dtype=bool)
+            for key, bad in THREAT:
+                col = b.col(f"limbs.{side}.{key}")
+                threat |= np.array([v is not None and v == bad and type(v) is type(bad) for v in col], dtype=bool)
+            closed_no_prox = np.array([v is not None and v is not _BAD and not (set(v) & PROXIMAL) for v in veins],
+                                      dtype=bool)
+            single |= given & threat & closed_no_prox
+            single |= given & np.array([v is True for v in b.col(f"limbs.{side}.codedPhlegmasia")], dtype=bool)
+        return single
+
+    def drop_contradicted(self) -> None:
+        """Make the facts of a patient-level data conflict unknown (after derivation, as the single path does)."""
+        for keys, mask in self._drops:
+            if not mask.any():
+                continue
+            for key in keys:
+                codes, uniques = self._cols[key]
+                if None not in uniques:
+                    uniques = [*uniques, None]
+                codes = codes.copy()
+                codes[mask] = uniques.index(None)
+                self._cols[key] = (codes, uniques)
+
+    def derive(self, b: Batch) -> None:
+        """The derived facts (CrCl, episode age, rule 17) as value columns, as dvtkg.cases.derive adds them."""
+        self._derived: dict[tuple[int, str], tuple[np.ndarray, list[Any]]] = {}
+        self._known_derived: dict[str, np.ndarray] = {}
+        dec = "http://www.w3.org/2001/XMLSchema#decimal"
+        crcl, scr = b.col("labs.crclMlMin"), b.col("labs.serumCreatinineMgDl")
+        age, weight, sex = b.col("age"), b.col("weightKg"), b.col("sex")
+        derived_crcl: list[Any] = []
+        for c, s, a, w, x in zip(crcl, scr, age, weight, sex, strict=True):
+            if c is None and s is not None and a is not None and w is not None and x in ("male", "female") and s > 0:
+                v = cockcroft_gault(_dec(a), _dec(w), _dec(s), x == "female")
+                derived_crcl.append(self.reasoner.value((str(v), dec, "")))
+            else:
+                derived_crcl.append(None)
+        spec = self.keys.patient["labs.crclMlMin"]
+        stated = [self._lit_value(spec, str(spec.prop), v) for v in crcl]
+        merged = [s if s is not None else d for s, d in zip(stated, derived_crcl, strict=True)]
+        self._derived[(0, str(spec.prop))] = _codes(merged)
+        self._known_derived["labs.crclMlMin"] = np.array([v is not None for v in merged], dtype=bool)
+        # the episode age (decision rule 1)
+        vte = b.col("course.vteDaysAgo")
+        legs = [(b.given[s], b.veins[s], b.col(f"limbs.{s}.symptomDays")) for s in SIDES]
+        episode: list[Any] = []
+        for i, v in enumerate(vte):
+            if v is not None:
+                episode.append(self.reasoner.value((str(_dec(v)), dec, "")))
+                continue
+            durations = [d[i] for g, veins, d in legs if g[i] and veins[i] not in (None, _BAD) and len(veins[i])]
+            known = [_dec(d) for d in durations if d is not None]
+            if not known or (len(known) < len(durations) and max(known) <= 30):
+                episode.append(None)
+            else:
+                episode.append(self.reasoner.value((str(max(known)), dec, "")))
+        self._derived[(0, str(DVT.episodeDaysAgo))] = _codes(episode)
+        self._known_derived["course.vteDaysAgo"] = np.array([v is not None for v in episode], dtype=bool)
+        # decision rule 17: on no anticoagulant and not said to be a recurrence
+        rec_spec = self.keys.patient["course.recurrenceOnTherapeuticAnticoagulation"]
+        rec = b.col(rec_spec.key)
+        cur, ru, ot = b.col("course.currentAnticoagulant"), b.col("course.recurrentUnprovoked"), \
+            b.col("course.onTherapeuticAnticoagulation")
+        f = self.reasoner.value(("false", "http://www.w3.org/2001/XMLSchema#boolean", ""))
+        out = []
+        for r_, c, u, o in zip(rec, cur, ru, ot, strict=True):
+            if r_ is not None:
+                out.append(self._lit_value(rec_spec, str(rec_spec.prop), r_))
+            elif c == "none" and u is not True and o is not True:
+                out.append(f)
+            else:
+                out.append(None)
+        self._derived[(0, str(rec_spec.prop))] = _codes(out)
+        self._known_derived[rec_spec.key] = np.array([v is not None for v in out], dtype=bool)
+
+    # ----- guidance
+
+    def _prepare_guidance(self) -> None:
+        g = self.guidance
+        self.crit_list = sorted(g.criteria, key=str)
+        self.crit_index = {c: i for i, c in enumerate(self.crit_list)}
+        self.statements = [st for st in sorted(g.statements.values(), key=lambda s: str(s.iri))
+                           if st.iri in self.kb.statements and self.kb.statements[st.iri].currency == "current"]
+        self.all_statements = sorted(g.statements.values(), key=lambda s: str(s.iri))
+        self.dep_of: dict[URIRef, list] = {}
+        for d in g.dependent:
+            self.dep_of.setdefault(d.iri, []).append(d)
+        meta = URIRef("https://w3id.org/dvtkg/ontology#metWhenApplies")
+        self.met_when = {c: list(self.kb.graph.objects(c, meta)) for c in self.crit_list}
+        self.labels = {c: (self.kb.criteria[c].label if c in self.kb.criteria else str(c).rsplit("/", 1)[-1])
+                       for c in self.crit_list}
+
+    def _crit_state(self, types: list[dict[str, np.ndarray]], c: URIRef, kind: int | None) -> np.ndarray:
+        if kind is None:
+            return self._zeros8
+        t = self.guidance.criteria[c]
+        met = types[kind].get(str(t.met), self._false)
+        nm = types[kind].get(str(t.not_met), self._false)
+        return np.where(met & nm, CONFLICT, np.where(met, MET, np.where(nm, NOT_MET, UNKNOWN))).astype(np.int8)
+
+    def assess(self, b: Batch) -> Result:
+        single = self.screen(b)
+        self.derive(b)
+        self.drop_contradicted()
+        types, inconsistent = self.classify(b)
+        single |= inconsistent
+        self._zeros8 = np.zeros(b.n, dtype=np.int8)
+        g = self.guidance
+        left, right = b.given["left"], b.given["right"]
+        nolimb = ~(left | right)
+        # per statement and slot (0 = patient or no leg described, 1 = left, 2 = right): criterion states
+        slots: dict[tuple[int, int], dict] = {}
+        for si, st in enumerate(self.all_statements):
+            for slot in ((0, 1, 2) if st.limb_level else (0,)):
+                present = (nolimb if slot == 0 else b.given[KINDS[slot]]) if st.limb_level else self._exists[0]
+                states = []
+                for role, crit in st.roles:
+                    c = g.criteria[crit]
+                    kind = (slot if slot else None) if c.limb_level else 0
+                    states.append([role, crit, kind, self._crit_state(types, crit, kind)])
+                options = []
+                for _opt, cis in st.options:
+                    ostates = []
+                    for _ci, crit, blocks in cis:
+                        c = g.criteria[crit]
+                        kind = (slot if slot else None) if c.limb_level else 0
+                        ostates.append((crit, blocks, self._crit_state(types, crit, kind)))
+                    options.append(ostates)
+                slots[(si, slot)] = {"present": present, "states": states, "options": options}
+        verdicts = {k: [_verdict(o, b.n) for o in v["options"]] for k, v in slots.items()}
+        status: dict[tuple[int, int], np.ndarray] = {}
+        index = {st.iri: i for i, st in enumerate(self.all_statements)}
+        for _ in range(MAX_PASSES):
+            for k, v in slots.items():
+                status[k] = _status(v["states"], verdicts[k], b.n)
+            changed = False
+            decided = self._dependent(types, status, index, b)
+            for v in slots.values():
+                for cs in v["states"]:
+                    key = (cs[1], cs[2])
+                    if key in decided:
+                        new = np.where(v["present"], decided[key], cs[3]).astype(np.int8)
+                        if (new != cs[3]).any():
+                            cs[3] = new
+                            changed = True
+            if not changed:
+                break
+        self._slots, self._status, self._index = slots, status, index
+        result = Result(single=single, status={}, present={}, missing={}, blocked_by={})
+        self._key_bits(self._known(b))
+        current = {st.iri for st in self.statements}
+        for (si, slot), v in slots.items():
+            st = self.all_statements[si]
+            if st.iri not in current:
+                continue
+            s = status[(si, slot)]
+            result.status[(si, slot)] = s
+            result.present[(si, slot)] = v["present"]
+            result.missing[(si, slot)] = self._missing(v, s, slot, b.n)
+            result.blocked_by[(si, slot)] = self._blocked_by(v, s, b.n)
+        result.conflicts = self._conflicts(status, slots, index, b)
+        return result
+
+    def _dependent(self, types, status, index, b: Batch) -> dict[tuple[URIRef, int], np.ndarray]:
+        """queries/guidance/dependent-criteria.rq, column-wise (see guidance/compiled.py)."""
+        out = {}
+        g = self.guidance
+        for d in g.dependent:
+            for kind in ((1, 2) if d.limb_level else (0,)):
+                applies = np.zeros(b.n, dtype=bool)
+                open_ = np.zeros(b.n, dtype=bool)
+                for dep in d.depends_on:
+                    si = index.get(dep)
+                    st = self.all_statements[si] if si is not None else None
+                    if st is None:
+                        open_ |= True
+                        continue
+                    if st.limb_level and kind == 0:
+                        open_ |= True   # a limb-level statement has no result for the patient
+                        continue
+                    s = status[(si, kind if st.limb_level else 0)]
+                    applies |= (s == APPLIES) | ((s == BLOCKED) if d.by_population else False)
+                    open_ |= s == INDETERMINATE
+                fact_met = fact_not = self._false
+                if d.fact is not None and d.fact in g.criteria:
+                    fc = g.criteria[d.fact]
+                    fk = kind if fc.limb_level else 0
+                    fact_met = types[fk].get(str(fc.met), self._false)
+                    fact_not = types[fk].get(str(fc.not_met), self._false)
+                met = applies | (fact_met & ~fact_not)
+                if d.fact is None:
+                    not_met = ~met & ~open_
+                else:
+                    not_met = ~met & ~open_ & fact_not & ~fact_met
+                state = np.where(met, MET, np.where(not_met, NOT_MET, UNKNOWN)).astype(np.int8)
+                if d.presupposes is not None and d.presupposes in g.criteria:
+                    pc = g.criteria[d.presupposes]
+                    pk = kind if pc.limb_level else 0
+                    pm = types[pk].get(str(pc.met), self._false)
+                    pn = types[pk].get(str(pc.not_met), self._false)
+                    pre_ok = pm & ~pn
+                    pre_not = pn & ~pm
+                    state = np.where(pre_ok, state, np.where(pre_not, NOT_MET,
+                                                             np.where(state == MET, UNKNOWN, state))).astype(np.int8)
+                out[(d.iri, kind)] = state
+        return out
+
+    def _known(self, b: Batch) -> Callable[[str], np.ndarray]:
+        """Is a concrete key's value known (stated or derived), as the report reads it (CaseFacts.value)?"""
+        cache: dict[str, np.ndarray] = {}
+
+        def known(key: str) -> np.ndarray:
+            if key in cache:
+                return cache[key]
+            if key.startswith("limbs."):
+                _, side, rest = key.split(".", 2)
+                if side not in SIDES:
+                    out = self._false
+                elif rest == "veins":
+                    out = b.given[side] & np.array([v is not None for v in b.veins[side]], dtype=bool)
+                elif rest in self.keys.limb:
+                    codes, uniques = self._cols[key]
+                    out = b.given[side] & np.array([u is not None for u in uniques], dtype=bool)[codes]
+                else:
+                    out = self._false
+            elif key in self._known_derived:
+                out = self._known_derived[key]
+            elif key in self._cols:
+                codes, uniques = self._cols[key]
+                out = np.array([u is not None for u in uniques], dtype=bool)[codes]
+            else:
+                out = self._false
+            cache[key] = out
+            return out
+        return known
+
+    def _expand(self, template: str, side: str | None) -> list[str]:
+        if "{limb}" in template:
+            return [template.replace("{limb}", side)] if side else [template.replace("{limb}", s) for s in SIDES]
+        if ".*." in template:
+            return [template.replace("*", s) for s in SIDES]
+        return [template]
+
+    def _key_bits(self, known) -> None:
+        """Every concrete key a criterion can name, as a bit of a (cases x words) uint64 mask."""
+        names: set[str] = set()
+        for info in self.kb.criteria.values():
+            for t in info.keys:
+                for side in (None, *SIDES):
+                    names.update(self._expand(t, side))
+        self.key_names = sorted(names)
+        self.key_bit = {k: i for i, k in enumerate(self.key_names)}
+        self.words = (len(self.key_names) + 63) // 64
+        self._known_fn = known
+        self._unknown_cache: dict[str, np.ndarray] = {}
+        self._contrib_cache: dict[tuple, np.ndarray] = {}
+
+    def _bits(self, keys: list[str]) -> np.ndarray:
+        out = np.zeros(self.words, dtype=np.uint64)
+        for k in keys:
+            i = self.key_bit[k]
+            out[i // 64] |= np.uint64(1) << np.uint64(i % 64)
+        return out
+
+    def _unknown_mask(self, keys: list[str], n: int) -> np.ndarray:
+        """(n, words): the bits of the keys among ``keys`` that are unknown in each case."""
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        for k in dict.fromkeys(keys):
+            col = self._unknown_cache.get(k)
+            if col is None:
+                col = self._unknown_cache[k] = ~self._known_fn(k)
+            i = self.key_bit[k]
+            out[:, i // 64] |= col.astype(np.uint64) << np.uint64(i % 64)
+        return out
+
+    def _crit_key_list(self, crit: URIRef, side: str | None) -> list[str]:
+        info = self.kb.criteria.get(crit)
+        if info is None:
+            return []
+        return [k for t in info.keys for k in self._expand(t, side if info.level == "limb" else None)]
+
+    def _option_contrib(self, crit: URIRef, side: str | None, n: int) -> np.ndarray:
+        """safety._unknown_keys: the unknown keys of an option's unknown block, or all of them."""
+        ck = ("opt", crit, side)
+        if ck not in self._contrib_cache:
+            keys = self._crit_key_list(crit, side)
+            unk = self._unknown_mask(keys, n)
+            cand = self._bits(keys)
+            self._contrib_cache[ck] = np.where(np.asarray(unk.any(axis=1))[:, None], unk, cand[None, :])
+        return self._contrib_cache[ck]
+
+    def _crit_contrib(self, crit: URIRef, side: str | None, depth: int, n: int) -> np.ndarray:
+        """explain.missing_keys for every case: own unknown keys, those of indeterminate statements it
+        depends on (metWhenApplies, up to depth 2), CrCl known -> no creatinine; none -> all candidates."""
+        ck = ("crit", crit, side, depth)
+        if ck in self._contrib_cache:
+            return self._contrib_cache[ck]
+        keys = self._crit_key_list(crit, side)
+        total = self._unknown_mask(keys, n)
+        cand = np.broadcast_to(self._bits(keys), (n, self.words)).copy()
+        if depth <= 2:
+            for dep in self.met_when.get(crit, []):
+                si = self._index.get(dep)
+                if si is None:
+                    continue
+                st = self.all_statements[si]
+                for slot in ((0, 1, 2) if st.limb_level else (0,)):
+                    s_side = KINDS[slot] if (st.limb_level and slot) else None
+                    if not (s_side == side or s_side is None):
+                        continue
+                    live = (self._status[(si, slot)] == INDETERMINATE) & self._slots[(si, slot)]["present"]
+                    if not live.any():
+                        continue
+                    for role, c2, _k, state in self._slots[(si, slot)]["states"]:
+                        if role in ("required", "excluding", "blocking"):
+                            on = live & ((state == UNKNOWN) | (state == CONFLICT))
+                            if on.any():
+                                total |= np.where(on[:, None], self._crit_contrib(c2, s_side, depth + 1, n),
+                                                  np.uint64(0))
+        scr = self.key_bit.get("labs.serumCreatinineMgDl")
+        if scr is not None:
+            drop = np.zeros(self.words, dtype=np.uint64)
+            drop[scr // 64] = np.uint64(1) << np.uint64(scr % 64)
+            crcl = self._known_fn("labs.crclMlMin")[:, None]
+            total = np.where(crcl, total & ~drop, total)
+            cand = np.where(crcl, cand & ~drop, cand)
+        out = np.where(np.asarray(total.any(axis=1))[:, None], total, cand)
+        self._contrib_cache[ck] = out
+        return out
+
+    def _missing(self, v, s, slot, n: int) -> np.ndarray:
+        """(n, words) missing-key masks of one statement and slot (explain.py and safety.explain_options)."""
+        side = KINDS[slot] if slot else None
+        live = (s == INDETERMINATE) & v["present"]
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        if not live.any():
+            return out
+        for role, crit, _kind, state in v["states"]:
+            if role not in ("required", "excluding", "blocking"):
+                continue
+            on = live & ((state == UNKNOWN) | (state == CONFLICT))
+            if on.any():
+                out |= np.where(on[:, None], self._crit_contrib(crit, side, 0, n), np.uint64(0))
+        for ostates in v["options"]:
+            verdict_unknown = live & (_verdict(ostates, n) == 1)
+            if not verdict_unknown.any():
+                continue
+            for crit, blocks, state in ostates:
+                if not blocks:
+                    continue
+                on = verdict_unknown & ((state == UNKNOWN) | (state == CONFLICT))
+                if on.any():
+                    out |= np.where(on[:, None], self._option_contrib(crit, side, n), np.uint64(0))
+        return out
+
+    def decode_keys(self, mask: np.ndarray) -> list[str]:
+        """A missing-key mask (one row) as the sorted key names."""
+        out = []
+        for w in range(self.words):
+            x = int(mask[w])
+            while x:
+                low = x & -x
+                out.append(self.key_names[w * 64 + low.bit_length() - 1])
+                x ^= low
+        return sorted(out)
+
+    def _blocked_by(self, v, s, n: int) -> tuple[np.ndarray, list[str]]:
+        """(bits per case, names): the criteria that block a blocked row (met blocking criteria, met blocks
+        of blocked options), as a uint64 over this row's own list of criteria."""
+        names: list[str] = []
+        parts: list[tuple[str, np.ndarray]] = []
+        for role, crit, _k, state in v["states"]:
+            if role == "blocking":
+                parts.append((str(crit).rsplit("/", 1)[-1], state == MET))
+        for ostates in v["options"]:
+            opt_blocked = _verdict(ostates, n) == 2
+            for crit, blocks, state in ostates:
+                if blocks:
+                    parts.append((str(crit).rsplit("/", 1)[-1], opt_blocked & (state == MET)))
+        for name, _m in parts:
+            if name not in names:
+                names.append(name)
+        names.sort()
+        if len(names) > 64:
+            raise Unsupported("more than 64 blocking criteria on one statement")
+        bits = np.zeros(n, dtype=np.uint64)
+        live = (s == BLOCKED) & v["present"]
+        for name, m in parts:
+            bits |= (m & live).astype(np.uint64) << np.uint64(names.index(name))
+        return bits, names
+
+    def _conflicts(self, status, slots, index, b: Batch) -> list:
+        """The conflict candidates that both apply (same leg, or one of them patient-level)."""
+        out = []
+        for a, bb, cand in self.guidance.candidates:
+            sa, sb = index.get(a), index.get(bb)
+            if sa is None or sb is None:
+                continue
+            A, B = self.all_statements[sa], self.all_statements[sb]
+            for slot_a in ((0, 1, 2) if A.limb_level else (0,)):
+                for slot_b in ((0, 1, 2) if B.limb_level else (0,)):
+                    la = slot_a if A.limb_level else None
+                    lb = slot_b if B.limb_level else None
+                    # NoLimbDescribed (slot 0 of a limb-level statement) is a limb of its own
+                    if not (la is None or lb is None or la == lb):
+                        continue
+                    both = ((status[(sa, slot_a)] == APPLIES) & slots[(sa, slot_a)]["present"]
+                            & (status[(sb, slot_b)] == APPLIES) & slots[(sb, slot_b)]["present"])
+                    limb = next((KINDS[x] if x else None for x in (la, lb) if x is not None), None)
+                    for i in np.nonzero(both)[0]:
+                        out.append((int(i), self.kb.statements[a].id if a in self.kb.statements else str(a),
+                                    self.kb.statements[bb].id if bb in self.kb.statements else str(bb),
+                                    getattr(cand, "kind", ""), limb))
+        return out
+
+
+_BAD = object()
+
+
+def _node():
+    from dvtkg.fast.entail import _Node
+    return _Node()
+
+
+def _restrictions(e: Expr, p: str) -> list[Expr]:
+    if isinstance(e, str):
+        return []
+    if e[0] in ("some", "all"):
+        return [e] if e[1] == p else _restrictions(e[2], p)
+    if e[0] in ("and", "or"):
+        return [x for y in e[1] for x in _restrictions(y, p)]
+    return []
+
+
+def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    index: dict[Any, int] = {}
+    uniq: list[Any] = []
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        j = index.get(v)
+        if j is None:
+            j = index[v] = len(uniq)
+            uniq.append(v)
+        codes[i] = j
+    return codes, uniq
+
+
+def _dec(v: Any) -> Decimal:
+    return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+
+
+def _valid(spec: KeySpec, v: Any) -> bool:
+    """Does a sheet value pass the case contract for its key (type, range, allowed values)? Conservative."""
+    if v is None:
+        return True
+    kind = spec.kind
+    if kind == "boolean":
+        return type(v) is bool
+    if kind == "enumeration":
+        return isinstance(v, str) and v in spec.allowed
+    if kind == "days-or-none" and v == "none":
+        return True
+    if type(v) is bool or not isinstance(v, (int, float)):
+        return False
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return False
+    if kind in ("integer", "days-or-none") and not float(v).is_integer():
+        return False
+    if kind not in ("integer", "number", "days-or-none"):
+        return False
+    d = _dec(v)
+    if spec.minimum is not None and d < spec.minimum:
+        return False
+    if spec.maximum is not None and d > spec.maximum:
+        return False
+    if spec.allowed and str(v) not in spec.allowed:
+        return False
+    return True
+
+
+def _verdict(ostates: list, n: int) -> np.ndarray:
+    """Per case: 0 allowed, 1 unknown (a block unknown), 2 blocked (a block met)."""
+    out = np.zeros(n, dtype=np.int8)
+    for _crit, blocks, state in ostates:
+        if blocks:
+            out = np.maximum(out, np.where(state == MET, 2, np.where((state == UNKNOWN) | (state == CONFLICT), 1, 0)))
+    return out
+
+
+def _status(states: list, verdicts: list[np.ndarray], n: int) -> np.ndarray:
+    """The status rules of queries/guidance/statuses.rq (decision rules 14 and 18), column-wise."""
+    false = np.zeros(n, dtype=bool)
+    req_not, exc_met, req_unk, blk_met, blk_unk = false, false, false, false, false
+    for role, _crit, _kind, s in states:
+        unk = (s == UNKNOWN) | (s == CONFLICT)
+        if role == "required":
+            req_not = req_not | (s == NOT_MET)
+            req_unk = req_unk | unk
+        elif role == "excluding":
+            exc_met = exc_met | (s == MET)
+            req_unk = req_unk | unk
+        elif role == "blocking":
+            blk_met = blk_met | (s == MET)
+            blk_unk = blk_unk | unk
+    if verdicts:
+        all_blocked = np.logical_and.reduce([v == 2 for v in verdicts])
+        none_allowed = np.logical_and.reduce([v != 0 for v in verdicts])
+    else:
+        all_blocked = none_allowed = false
+    out = np.full(n, APPLIES, dtype=np.int8)
+    out = np.where(blk_unk | none_allowed, INDETERMINATE, out)
+    out = np.where(req_unk, INDETERMINATE, out)
+    out = np.where(blk_met | all_blocked, BLOCKED, out)
+    out = np.where(req_not | exc_met, NOT_APPLICABLE, out)
+    return out.astype(np.int8)
