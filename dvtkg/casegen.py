@@ -144,7 +144,7 @@ def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-# limb keys whose random values would mostly contradict the imaging (case-facts.md's data conflicts)
+# limb keys whose random values would mostly contradict the imaging (the data conflicts of docs/case-format.md)
 _CONFLICT_PRONE = {"codedPhlegmasia", "signs.cyanosis", "signs.limbIschaemia", "signs.venousGangrene",
                    "signs.compartmentSyndrome", "signs.pulses"}
 

@@ -150,7 +150,8 @@ class ColumnEngine:
         if spec.kind == "days-or-none" and v == "none":
             return None
         lit = _literal(spec, v)
-        return self.reasoner.value((str(lit), str(lit.datatype) if lit.datatype else "", lit.language or ""))
+        # a sheet value is never language-tagged: the lean fact store's Lit has a datatype only
+        return self.reasoner.value((lit.lexical, lit.datatype, ""))
 
     def _data(self, b: Batch, kind: int, e: Expr) -> np.ndarray:
         p = e[1]
