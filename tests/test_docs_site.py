@@ -125,9 +125,11 @@ def pages(site) -> dict[str, Page]:
 # ---------------------------------------------------------------- structure
 
 
-def test_generation_is_quick_and_complete(site):
+def test_generation_is_complete(site):
+    # no wall-clock assertion: speed is measured by `make bench`, not by timed tests (a loaded CI machine
+    # made this flaky); the build's own timing is still reported in its result
     out, result = site
-    assert result.seconds < 60, f"docs generation took {result.seconds:.1f} s"
+    assert result.seconds > 0
     for name in ("index.html", "grading.html", "terms.html", "style.css"):
         assert (out / name).is_file(), name
     assert (out / ".dvtkg-docs").is_file()
