@@ -109,7 +109,7 @@ def test_installed_wheel_assesses_the_seed_case(python: str, wheel: Path, projec
     fast = json.loads(_run([str(dvtkg), "assess", str(seed), "--format", "json", "--engine", "fast"],
                            cwd=work, env=env).stdout)
     assert fast["engine"]["engine"] == "fast"
-    assert fast["results"] == out["results"] and fast["alerts"] == out["alerts"]
+    assert fast["recommendations"] == out["recommendations"] and fast["alerts"] == out["alerts"]
     assert out["dataConflicts"] == []
     schema = json.loads((project_root / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(schema).iter_errors(out)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -15,7 +16,12 @@ class Violation:
 
     def text(self) -> str:
         shown = f" (given: {self.value})" if self.value else ""
-        key = self.key if self.key.strip() else f"{self.key!r} (an empty key)"
+        if not self.key.strip():
+            key = f"{self.key!r} (an empty key)"
+        elif ":" in self.key or not self.key.isprintable():
+            key = json.dumps(self.key)  # quoted, so the key cannot be mistaken for the message's own ':'
+        else:
+            key = self.key
         return f"{key}: {self.rule}{shown}"
 
 
