@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 
 from dvtkg import logs
@@ -93,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         log.error(str(exc))
         return 2
     if args.format == "json":
-        text = json.dumps(assessment.to_dict(with_timings=args.timings), indent=2, ensure_ascii=False) + "\n"
+        from dvtkg.assessment.jsonout import assessment_json
+
+        text = assessment_json(assessment, with_timings=args.timings) + "\n"
     elif args.format == "ttl":
         from dvtkg.report.turtle import render_turtle
 
