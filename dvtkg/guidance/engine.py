@@ -24,6 +24,7 @@ from dvtkg.guidance.records import (  # noqa: F401 - re-exported
     OptionRecord,
     ResultRecord,
     _local,
+    apply_decided,
 )
 
 
@@ -75,13 +76,7 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
             with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
                 decided = {(row.crit, row.subject): str(row.state)
                            for row in view.query(q["guidance-dependent-criteria"])}
-            changed = False
-            for r in ordered:
-                for cs in r.states:
-                    new = decided.get((cs.crit, cs.subject))
-                    if new is not None and new != cs.state:
-                        cs.state, cs.second_pass, changed = new, True, True
-            if not changed:
+            if not apply_decided(ordered, decided):
                 break
         for (crit, subject), state in decided.items():
             if crit in kb.criteria and state in ("met", "not-met"):

@@ -85,6 +85,17 @@ class Evaluation:
     dependent_types: Any
 
 
+def apply_decided(results: list[ResultRecord], decided: dict[tuple[Any, Any], str]) -> bool:
+    """Give each criterion state its decided guidance-dependent state (second pass); True if one changed."""
+    changed = False
+    for r in results:
+        for cs in r.states:
+            new = decided.get((cs.crit, cs.subject))
+            if new is not None and new != cs.state:
+                cs.state, cs.second_pass, changed = new, True, True
+    return changed
+
+
 @lru_cache(maxsize=8192)
 def _local(iri: Any) -> str:
     s = str(iri)

@@ -22,6 +22,7 @@ from dvtkg.guidance.records import (
     OptionRecord,
     ResultRecord,
     _local,
+    apply_decided,
 )
 
 NO_LIMB = "https://w3id.org/dvtkg/ontology#NoLimbDescribed"
@@ -139,49 +140,82 @@ def _status(r: ResultRecord) -> str:
     return "applies"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The tables in evaluation order, with the IRI suffixes of the result nodes: built once per table."""
+
+    # (statement, its local name, [(role, crit, table, node suffix)], [(option, suffix, [(ci, crit, blocks,
+    # table, suffix)])])
+    statements: list[tuple[StatementTable, str, list[tuple[str, Any, CriterionTable, str]],
+                           list[tuple[Any, str, list[tuple[Any, Any, bool, CriterionTable, str]]]]]]
+    # (dependent, its dependencies in order, the fact's table, the presupposed criterion's table)
+    dependent: list[tuple[DependentTable, list[Any], CriterionTable | None, CriterionTable | None]]
+    superseded: list[tuple[Any, tuple[list[Any], list[Any]]]]
+
+
+def _plan(table: CompiledGuidance) -> _Plan:
+    plan: _Plan | None = table.__dict__.get("_plan")
+    if plan is None:
+        crits = table.criteria
+        statements = []
+        for st in sorted(table.statements.values(), key=lambda s: str(s.iri)):
+            roles = [(role, crit, crits[crit], f"-{role}-{_local(crit)}") for role, crit in st.roles]
+            options = [(opt, f"-option-{_local(opt)}", [(ci, crit, blocks, crits[crit], f"-{_local(ci)}")
+                                                        for ci, crit, blocks in cis]) for opt, cis in st.options]
+            statements.append((st, _local(st.iri), roles, options))
+        dependent = [(d, sorted(d.depends_on, key=str), crits.get(d.fact) if d.fact is not None else None,
+                      crits.get(d.presupposes) if d.presupposes is not None else None) for d in table.dependent]
+        plan = _Plan(statements, dependent, sorted(table.superseded.items(), key=lambda kv: str(kv[0])))
+        table.__dict__["_plan"] = plan  # a cache of the (unchanging) tables, not state of a case
+    return plan
+
+
 def evaluate_rules(table: CompiledGuidance, types: dict[Any, frozenset[Any]], patient: Any, limbs: list[Any],
                    case_base: str, iri: Callable[[str], Any] = str, no_limb: Any = NO_LIMB
                    ) -> tuple[list[ResultRecord], dict[tuple[Any, Any], str], list[ConflictRecord],
                               list[tuple[Any, str, list[Any], list[Any]]]]:
     """Results (with statuses), decided guidance-dependent states, conflicts and superseded statements."""
+    plan = _plan(table)
     results: list[ResultRecord] = []
-    crits = table.criteria
-    for st in sorted(table.statements.values(), key=lambda s: str(s.iri)):
-        subjects: list[Any | None] = (sorted(limbs, key=str) or [no_limb]) if st.limb_level else [None]
-        for limb in subjects:
-            suffix = _local(limb).replace("limb-", "") if limb is not None else "patient"
-            r = ResultRecord(iri(f"{case_base}result-{_local(st.iri)}-{suffix}"), st.iri, limb)
-            for role, crit in st.roles:
-                c = crits[crit]
+    states: dict[tuple[Any, Any], str] = {}  # (subject, criterion) -> its state, read once
+
+    def state(subject: Any, c: CriterionTable) -> str:
+        key = (subject, c.iri)
+        found = states.get(key)
+        if found is None:
+            found = states[key] = _state(types, subject, c)
+        return found
+    limb_subjects: list[Any] = sorted(limbs, key=str) or [no_limb]
+    suffixes = {limb: _local(limb).replace("limb-", "") for limb in limb_subjects}
+    plain = iri is str
+    for st, name, roles, options in plan.statements:
+        for limb in (limb_subjects if st.limb_level else (None,)):
+            base = f"{case_base}result-{name}-{suffixes[limb] if limb is not None else 'patient'}"
+            r = ResultRecord(base if plain else iri(base), st.iri, limb)
+            for role, crit, c, tail in roles:
                 subject = limb if c.limb_level else patient
-                r.states.append(CriterionState(crit, role, _state(types, subject, c), subject,
-                                               iri(f"{r.node}-{role}-{_local(crit)}")))
-            for opt, cis in st.options:
-                o = OptionRecord(opt, iri(f"{r.node}-option-{_local(opt)}"))
-                for ci, crit, blocks in cis:
-                    c = crits[crit]
-                    subject = limb if c.limb_level else patient
-                    o.states.append(ActionState(ci, crit, blocks, _state(types, subject, c),
-                                                iri(f"{o.node}-{_local(ci)}")))
+                node = base + tail
+                r.states.append(CriterionState(crit, role, state(subject, c), subject, node if plain else iri(node)))
+            for opt, otail, cis in options:
+                obase = base + otail
+                o = OptionRecord(opt, obase if plain else iri(obase))
+                for ci, crit, blocks, c, tail in cis:
+                    node = obase + tail
+                    o.states.append(ActionState(ci, crit, blocks, state(limb if c.limb_level else patient, c),
+                                                node if plain else iri(node)))
                 r.options.append(o)
             results.append(r)
     results.sort(key=lambda r: (str(r.rec), str(r.limb or "")))
+    by_rec: dict[Any, list[ResultRecord]] = {}
+    for r in results:
+        by_rec.setdefault(r.rec, []).append(r)
     decided: dict[tuple[Any, Any], str] = {}
     for _ in range(MAX_PASSES):
         for r in results:
             r.status = _status(r)
-        decided = _dependent_states(table, types, results, patient, limbs)
-        changed = False
-        for r in results:
-            for cs in r.states:
-                new = decided.get((cs.crit, cs.subject))
-                if new is not None and new != cs.state:
-                    cs.state, cs.second_pass, changed = new, True, True
-        if not changed:
+        decided = _dependent_states(plan, types, by_rec, patient, limbs)
+        if not apply_decided(results, decided):
             break
-    by_rec: dict[Any, list[ResultRecord]] = {}
-    for r in results:
-        by_rec.setdefault(r.rec, []).append(r)
     conflicts: list[ConflictRecord] = []
     for a, b, cand in table.candidates:
         for ra in by_rec.get(a, []):
@@ -191,7 +225,7 @@ def evaluate_rules(table: CompiledGuidance, types: dict[Any, frozenset[Any]], pa
                     conflicts.append(ConflictRecord(ra, rb, cand.kind, (cand.action_a, cand.action_b),
                                                     (cand.stance_a, cand.stance_b)))
     superseded = []
-    for rec, (repl, evidence) in sorted(table.superseded.items(), key=lambda kv: str(kv[0])):
+    for rec, (repl, evidence) in plan.superseded:
         for r in by_rec.get(rec, []):
             if r.status in ("applies", "blocked"):
                 superseded.append((rec, r.status, list(repl), list(evidence)))
@@ -206,25 +240,21 @@ def dependent_types(table: CompiledGuidance, decided: dict[tuple[Any, Any], str]
             for (crit, subject), state in decided.items() if state in ("met", "not-met")]
 
 
-def _dependent_states(table: CompiledGuidance, types: dict[Any, frozenset[Any]], results: list[ResultRecord],
+def _dependent_states(plan: _Plan, types: dict[Any, frozenset[Any]], by_rec: dict[Any, list[ResultRecord]],
                       patient: Any, limbs: list[Any]) -> dict[tuple[Any, Any], str]:
     """queries/guidance/dependent-criteria.rq: met when a statement it depends on applies to the subject."""
     out: dict[tuple[Any, Any], str] = {}
-    by_rec: dict[Any, list[ResultRecord]] = {}
-    for r in results:
-        by_rec.setdefault(r.rec, []).append(r)
-    for d in table.dependent:
+    empty: frozenset[Any] = frozenset()
+    for d, depends_on, fc, pc in plan.dependent:
         for subject in (limbs if d.limb_level else [patient]):
-            rel = [r for dep in sorted(d.depends_on, key=str) for r in by_rec.get(dep, ())
+            rel = [r for dep in depends_on for r in by_rec.get(dep, ())
                    if r.limb is None or r.limb == subject]
             applies = any(r.status == "applies" or (d.by_population and r.status == "blocked") for r in rel)
             missing_deps = [dep for dep in d.depends_on if not any(r.rec == dep for r in rel)]
             open_ = bool(missing_deps) or any(r.status == "indeterminate" for r in rel)
             fact_met = fact_not = False
-            if d.fact is not None and d.fact in table.criteria:
-                fc = table.criteria[d.fact]
-                fs = patient if not fc.limb_level else subject
-                have = types.get(fs, frozenset())
+            if fc is not None:
+                have = types.get(patient if not fc.limb_level else subject, empty)
                 fact_met, fact_not = fc.met in have, fc.not_met in have
             if applies or (fact_met and not fact_not):
                 state = "met"
@@ -232,14 +262,11 @@ def _dependent_states(table: CompiledGuidance, types: dict[Any, frozenset[Any]],
                 state = "not-met"
             else:
                 state = "unknown"
-            if d.presupposes is not None and d.presupposes in table.criteria:
+            if pc is not None:
                 # decision rule 17: no PE finding without a PE, no limb finding without thrombus
-                pc = table.criteria[d.presupposes]
-                have = types.get(patient if not pc.limb_level else subject, frozenset())
+                have = types.get(patient if not pc.limb_level else subject, empty)
                 pre_met, pre_not = pc.met in have, pc.not_met in have
                 if not (pre_met and not pre_not):
                     state = "not-met" if (pre_not and not pre_met) else ("unknown" if state == "met" else state)
             out[(d.iri, subject)] = state
     return out
-
-
