@@ -67,6 +67,12 @@ class Batch:
     col: Callable[[str], np.ndarray]
     given: dict[str, np.ndarray]
     veins: dict[str, np.ndarray]  # per side: tuple of vein names | None (imaging unknown)
+    # (codes, distinct values) of a column, when the source has them already (Arrow's dictionary encoding)
+    coded: Callable[[str], tuple[np.ndarray, list[Any]]] | None = None
+
+    def values(self, name: str) -> tuple[np.ndarray, list[Any]]:
+        """(codes, distinct values) of a column (``_values_of`` unless the source encoded it)."""
+        return self.coded(name) if self.coded is not None else _values_of(self.col(name))
 
 
 @dataclass
@@ -162,7 +168,10 @@ class ColumnEngine:
                 return np.zeros(b.n, dtype=bool)
             key = spec.key if kind == 0 else f"limbs.{KINDS[kind]}.{spec.key.split('.', 2)[2]}"
             codes, uniques = self._cols[key]
-            values = [self._lit_value(spec, p, v) for v in uniques]
+            lk = (key, p)
+            values = self._lit_cache.get(lk)
+            if values is None:
+                values = self._lit_cache[lk] = [self._lit_value(spec, p, v) for v in uniques]
         else:
             codes, values = found
         if e[0] == "value":
@@ -256,6 +265,7 @@ class ColumnEngine:
         self._false = np.zeros(b.n, dtype=bool)
         self._exists = [np.ones(b.n, dtype=bool), b.given["left"], b.given["right"]]
         self._data_cache: dict[tuple, np.ndarray] = {}
+        self._lit_cache: dict[tuple[str, str], list[Any]] = {}  # (column, property) -> each distinct value's
         thrombus_exprs = sorted({e for c in self.order for body in self.compiled.definitions[c]
                                  for e in _restrictions(body, THROMBUS)}, key=repr)
         self._veins = {}
@@ -312,7 +322,7 @@ class ColumnEngine:
         for side in SIDES:
             keys += [(f"limbs.{side}.{k}", s) for k, s in self.keys.limb.items()]
         for key, spec in keys:
-            codes, uniques = _values_of(b.col(key))
+            codes, uniques = b.values(key)
             ok = np.array([_valid(spec, v) for v in uniques], dtype=bool)
             single |= ~ok[codes]
             self._cols[key] = (codes, uniques)

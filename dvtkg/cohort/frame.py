@@ -37,6 +37,14 @@ def columns(keys: KeyTable) -> list[str]:
     return [*out, "codes", "notes", "extra"]
 
 
+def column_kinds(keys: KeyTable) -> dict[str, str]:
+    """The key kind (``KeySpec.kind``) of every key column of the flat form."""
+    kinds = {k: s.kind for k, s in keys.patient.items()}
+    for side in SIDES:
+        kinds.update({f"limbs.{side}.{k}": s.kind for k, s in keys.limb.items()})
+    return kinds
+
+
 def _flatten(obj: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
     for name, value in obj.items():
         if isinstance(value, dict) and value:
@@ -206,9 +214,7 @@ def rows_table(rows: Iterable[dict[str, Any]], keys: KeyTable):  # -> pyarrow.Ta
     """Flat rows as an Arrow table with the documented column types."""
     import pyarrow as pa
 
-    kinds = {k: s.kind for k, s in keys.patient.items()}
-    for side in SIDES:
-        kinds.update({f"limbs.{side}.{k}": s.kind for k, s in keys.limb.items()})
+    kinds = column_kinds(keys)
     data: dict[str, list[Any]] = {c: [] for c in columns(keys)}
     for row in rows:
         for c, values in data.items():

@@ -27,7 +27,7 @@ from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.sheet import VEIN_NAMES
 from dvtkg.cases.vocab import SIDES
 from dvtkg.cohort.columnar import _BAD, KINDS, STATUSES, Batch, ColumnEngine
-from dvtkg.cohort.frame import _unnull, row_to_sheet
+from dvtkg.cohort.frame import _unnull, column_kinds, decode_value, row_to_sheet
 
 COHORT_VERSION = 1
 RESULT_COLUMNS = ("case_id", "statement", "limb", "status", "missing", "blocked_by")
@@ -106,6 +106,11 @@ class PartitionAssessor:
         self.knowledge_hash = self.engine.tbox_hash
         self.engine_hash = engine_hash(self.engine)
         self.version = self.assessor.kb.version
+        self.kinds = column_kinds(self.assessor.kb.keys)
+
+    def assess_arrow(self, table: Any) -> dict[str, Any]:
+        """Output tables for an Arrow table of flat rows (a Parquet partition)."""
+        return self.assess_batch(batch_from_arrow(table, self.kinds), lambda i: arrow_row(table, i))
 
     def assess_rows(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """Output tables (pyarrow Tables, run.py's schemas) for flat rows."""
@@ -143,21 +148,22 @@ class PartitionAssessor:
                                         lambda m, names=crit_names: [names[j] for j in range(64) if int(m[0]) >> j & 1])
             parts.append(pa.table({
                 "case_id": id_arr.take(pa.array(idx)),
-                "statement": pa.array([names[si]] * len(idx), type=pa.string()),
-                "limb": pa.array([limb] * len(idx), type=pa.string()),
+                "statement": pa.repeat(pa.scalar(names[si], pa.string()), len(idx)),
+                "limb": pa.repeat(pa.scalar(limb, pa.string()), len(idx)),
                 "status": status_dict.take(pa.array(s.astype(np.int32))),
                 "missing": missing, "blocked_by": blocked}, schema=schemas["results"]))
-        conflicts = [{"case_id": id_arr[i].as_py(), "a": a, "b": bb, "kind": kind, "limb": limb}
+        id_list = id_arr.to_pylist() if res.conflicts else []
+        conflicts = [{"case_id": id_list[i], "a": a, "b": bb, "kind": kind, "limb": limb}
                      for i, a, bb, kind, limb in res.conflicts if columnar[i]]
         cidx = np.nonzero(columnar)[0]
         n_c = len(cidx)
         cases = pa.table({
             "case_id": id_arr.take(pa.array(cidx)), "valid": pa.array(np.ones(n_c, dtype=bool)),
-            "path": pa.array(["columns"] * n_c, type=pa.string()),
+            "path": pa.repeat(pa.scalar("columns", pa.string()), n_c),
             "data_conflicts": pa.array(self.engine.data_conflicts[cidx].astype(np.int64)),
-            "knowledge_version": pa.array([self.version] * n_c, type=pa.string()),
-            "knowledge_hash": pa.array([self.knowledge_hash] * n_c, type=pa.string()),
-            "engine_hash": pa.array([self.engine_hash] * n_c, type=pa.string())}, schema=schemas["cases"])
+            "knowledge_version": pa.repeat(pa.scalar(self.version, pa.string()), n_c),
+            "knowledge_hash": pa.repeat(pa.scalar(self.knowledge_hash, pa.string()), n_c),
+            "engine_hash": pa.repeat(pa.scalar(self.engine_hash, pa.string()), n_c)}, schema=schemas["cases"])
         base = {"knowledge_version": self.version, "knowledge_hash": self.knowledge_hash,
                 "engine_hash": self.engine_hash}
         for i in np.nonzero(res.single)[0]:
@@ -172,15 +178,26 @@ class PartitionAssessor:
 
     @staticmethod
     def _list_column(masks: np.ndarray, live: np.ndarray, decode: Any) -> Any:
-        """A list<string> column: decode each distinct mask once, null where the row is not live."""
+        """A list<string> column: decode each distinct mask of a live row once, null where the row is not live."""
         import pyarrow as pa
 
+        typ = pa.list_(pa.string())
         if not len(masks):
-            return pa.array([], type=pa.list_(pa.string()))
-        uniq, inverse = np.unique(masks, axis=0, return_inverse=True)
-        lists = pa.array([decode(u) for u in uniq], type=pa.list_(pa.string()))
-        taken = lists.take(pa.array(inverse.reshape(-1).astype(np.int32)))
-        return pa.compute.if_else(pa.array(live), taken, pa.scalar(None, type=pa.list_(pa.string())))
+            return pa.array([], type=typ)
+        rows = np.nonzero(live)[0]
+        if not len(rows):
+            return pa.nulls(len(masks), type=typ)
+        picked = masks[rows]
+        if picked.shape[1] == 1:  # one word: a flat unique (np.unique over rows sorts void records, far slower)
+            uniq, inverse = np.unique(picked[:, 0], return_inverse=True)
+            uniq = uniq[:, None]
+        else:
+            uniq, inverse = np.unique(picked, axis=0, return_inverse=True)
+        lists = pa.array([decode(u) for u in uniq], type=typ)
+        # each row: its list when live, else a null (the index past the lists, taken as null)
+        index = np.full(len(masks), len(uniq), dtype=np.int32)
+        index[rows] = inverse.reshape(-1)
+        return pa.concat_arrays([lists, pa.nulls(1, type=typ)]).take(pa.array(index))
 
     def _single(self, row: dict[str, Any], case_id: Any, base: dict[str, Any],
                 out: dict[str, list[dict[str, Any]]]) -> None:
@@ -227,23 +244,36 @@ def _encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
         return codes, uniq
 
 
-def batch_from_arrow(table: Any) -> Batch:
-    """An Arrow table of flat rows (frame.py's columns) as a Batch, column by column."""
+def batch_from_arrow(table: Any, kinds: dict[str, str] | None = None) -> Batch:
+    """An Arrow table of flat rows (frame.py's columns) as a Batch, column by column.
+
+    ``kinds`` (``frame.column_kinds``): each key column's distinct cells read back as the sheet's
+    JSON values (``decode_value``: days-or-none text to a number), as ``row_to_sheet`` does for the
+    single-case path; without it a number of days stays text and sends its case to the single path.
+    """
     n = table.num_rows
     names = set(table.column_names)
     cache: dict[str, np.ndarray] = {}
+    encoded: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    kinds = kinds or {}
+
+    def coded(name: str) -> tuple[np.ndarray, list[Any]]:
+        if name not in encoded:
+            if name not in names:
+                encoded[name] = (np.zeros(n, dtype=np.int32), [None])
+            else:
+                codes, uniques = _encoded(table.column(name))
+                kind = kinds.get(name)
+                encoded[name] = (codes, [u if isinstance(u, list) else _unnull(u) if kind is None
+                                         else decode_value(kind, _unnull(u)) for u in uniques])
+        return encoded[name]
 
     def col(name: str) -> np.ndarray:
         if name not in cache:
-            if name not in names:
-                arr = np.empty(n, dtype=object)
-                arr[:] = None
-            else:
-                codes, uniques = _encoded(table.column(name))
-                values = np.empty(len(uniques), dtype=object)
-                values[:] = [_unnull(u) if not isinstance(u, list) else u for u in uniques]
-                arr = values[codes] if len(uniques) else np.empty(n, dtype=object)
-            cache[name] = arr
+            codes, uniques = coded(name)
+            values = np.empty(len(uniques), dtype=object)
+            values[:] = uniques
+            cache[name] = values[codes] if len(uniques) else np.empty(n, dtype=object)
         return cache[name]
     given = {s: np.array([bool(v) for v in col(f"limbs.{s}.given")], dtype=bool) for s in SIDES}
     veins = {}
@@ -259,7 +289,7 @@ def batch_from_arrow(table: Any) -> Batch:
         arr = arr.copy()
         arr[~given[s]] = None
         veins[s] = arr
-    return Batch(n, col, given, veins)
+    return Batch(n, col, given, veins, coded)
 
 
 def arrow_row(table: Any, i: int) -> dict[str, Any]:

@@ -106,10 +106,8 @@ def assess_partition(df: Any, out_dir: str, partition_info: dict | None = None) 
     if len(df) == 0:
         return pd.DataFrame({"partition": [number], "cases": [0], "rows": [0], "single": [0], "errors": [0]})
 
-    from dvtkg.cohort.rows import arrow_row, batch_from_arrow
-
     table = pa.Table.from_pandas(df, preserve_index=False)
-    tables = _engine().assess_batch(batch_from_arrow(table), lambda i: arrow_row(table, i))
+    tables = _engine().assess_arrow(table)
     for name in TABLES:
         folder = Path(out_dir) / name
         folder.mkdir(parents=True, exist_ok=True)
