@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from dvtkg.cases.keys import KeyTable
 from dvtkg.cases.vocab import DVT, SIDES
-from dvtkg.lean.facts import format_value
-
-VEIN_PREFIX = "https://w3id.org/dvtkg/value/vein-"
+from dvtkg.lean.facts import KeyedFacts, format_value
 
 
 @dataclass
-class CaseFacts:
-    """The asserted (and derived) facts of one case, addressable by dotted key."""
+class CaseFacts(KeyedFacts):
+    """The asserted (and derived) facts of one case, addressable by dotted key (read by ``KeyedFacts``)."""
 
     graph: Graph
     patient: URIRef
@@ -49,45 +48,17 @@ class CaseFacts:
                 out.add((subj, prop))
         return out
 
-    def expand(self, template: str, side: str | None) -> list[str]:
-        """Concrete keys for a key template: {limb} -> the assessed limb, * -> each leg."""
-        if "{limb}" in template:
-            return [template.replace("{limb}", side)] if side else [template.replace("{limb}", s) for s in SIDES]
-        if ".*." in template:
-            return [template.replace("*", s) for s in SIDES]
-        return [template]
+    def _one(self, subject: Any, prop: str) -> Any:
+        return self.graph.value(subject, URIRef(prop))
 
-    def value(self, key: str) -> str | None:
-        """The stated or derived value of a concrete key, as text; None when unknown."""
-        if key.startswith("limbs."):
-            _, side, rest = key.split(".", 2)
-            limb = self.limb(side)
-            if limb is None:
-                return None
-            if rest == "veins":
-                if self.graph.value(limb, DVT.imagingIncomplete) == Literal(True):
-                    return None
-                veins = sorted(str(v)[len(VEIN_PREFIX):] for v in self.graph.objects(limb, DVT.hasThrombusIn))
-                return ", ".join(veins) if veins else "no thrombus on imaging"
-            spec = self.keys.limb.get(rest)
-            subject = limb
-        else:
-            spec = self.keys.patient.get(key)
-            subject = self.patient
-        if spec is None:
-            return None
-        v = self.graph.value(subject, spec.prop)
-        if v is None and spec.flag_prop is not None and self.graph.value(subject, spec.flag_prop) == Literal(False):
-            return "none"
-        if v is None and key == "course.vteDaysAgo":
-            ep = self.graph.value(subject, DVT.episodeDaysAgo)
-            return None if ep is None else f"{_fmt(ep)} (derived by decision rule 1)"
-        if v is None:
-            return None
-        text = _fmt(v)
-        if (subject, spec.prop) in self.derived_props():
-            text += " (derived)"
-        return text
+    def _all(self, subject: Any, prop: str) -> list[Any]:
+        return list(self.graph.objects(subject, URIRef(prop)))
+
+    def _is(self, v: Any, flag: bool) -> bool:
+        return v == Literal(flag)
+
+    def _show(self, v: Any) -> str:
+        return _fmt(v)
 
 
 def _fmt(v: object) -> str:

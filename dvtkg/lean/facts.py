@@ -33,8 +33,82 @@ def _fmt(v: object) -> str:
     return format_value(v.value) if isinstance(v, Lit) else str(v)
 
 
+class KeyedFacts:
+    """The one reading of a case's facts by case-sheet key (``expand``, ``value``), over four primitives.
+
+    A subclass says how to read its facts: the object of a (subject, property) (``_one``), all of
+    them (``_all``), whether a value is boolean true / false (``_is``), how a value is shown
+    (``_show``); and gives ``patient``, ``keys``, ``limb`` and ``derived_props``. StoreFacts reads
+    the lean fact store; ``dvtkg.assessment.facts.CaseFacts`` reads rdflib graphs.
+    """
+
+    patient: Any
+    keys: Any
+
+    def _one(self, subject: Any, prop: str) -> Any:
+        raise NotImplementedError
+
+    def _all(self, subject: Any, prop: str) -> list[Any]:
+        raise NotImplementedError
+
+    def _is(self, v: Any, flag: bool) -> bool:
+        raise NotImplementedError
+
+    def _show(self, v: Any) -> str:
+        raise NotImplementedError
+
+    def limb(self, side: str) -> Any:
+        raise NotImplementedError
+
+    def derived_props(self) -> set[tuple[Any, Any]]:
+        raise NotImplementedError
+
+    def expand(self, template: str, side: str | None) -> list[str]:
+        """Concrete keys for a key template: {limb} -> the assessed limb, * -> each leg."""
+        if "{limb}" in template:
+            return [template.replace("{limb}", side)] if side else [template.replace("{limb}", s) for s in SIDES]
+        if ".*." in template:
+            return [template.replace("*", s) for s in SIDES]
+        return [template]
+
+    def value(self, key: str) -> str | None:
+        """The stated or derived value of a concrete key, as text; None when unknown."""
+        if key.startswith("limbs."):
+            _, side, rest = key.split(".", 2)
+            limb = self.limb(side)
+            if limb is None:
+                return None
+            if rest == "veins":
+                if self._is(self._one(limb, DVT + "imagingIncomplete"), True):
+                    return None
+                veins = sorted(str(v)[len(VEIN_PREFIX):] for v in self._all(limb, DVT + "hasThrombusIn"))
+                return ", ".join(veins) if veins else "no thrombus on imaging"
+            spec = self.keys.limb.get(rest)
+            subject = limb
+        else:
+            spec = self.keys.patient.get(key)
+            subject = self.patient
+        if spec is None:
+            return None
+        v = self._one(subject, str(spec.prop))
+        if v is None and spec.flag_prop is not None and self._is(self._one(subject, str(spec.flag_prop)), False):
+            return "none"
+        if v is None and key == "course.vteDaysAgo":
+            ep = self._one(subject, DVT + "episodeDaysAgo")
+            return None if ep is None else f"{self._show(ep)} (derived by decision rule 1)"
+        if v is None:
+            return None
+        text = self._show(v)
+        if (subject, spec.prop) in self.derived_props():
+            text += " (derived)"
+        return text
+
+
+_TRUE, _FALSE = Lit.of(True), Lit.of(False)
+
+
 @dataclass
-class StoreFacts:
+class StoreFacts(KeyedFacts):
     """The asserted (and derived) facts of one case, addressable by dotted key."""
 
     store: FactStore
@@ -75,48 +149,20 @@ class StoreFacts:
             self._derived = out
         return self._derived
 
-    def expand(self, template: str, side: str | None) -> list[str]:
-        """Concrete keys for a key template: {limb} -> the assessed limb, * -> each leg."""
-        if "{limb}" in template:
-            return [template.replace("{limb}", side)] if side else [template.replace("{limb}", s) for s in SIDES]
-        if ".*." in template:
-            return [template.replace("*", s) for s in SIDES]
-        return [template]
-
     def value(self, key: str) -> str | None:
-        """The stated or derived value of a concrete key, as text; None when unknown."""
+        """The stated or derived value of a concrete key, as text; None when unknown (read once per key)."""
         if key not in self._values:
-            self._values[key] = self._value(key)
+            self._values[key] = super().value(key)
         return self._values[key]
 
-    def _value(self, key: str) -> str | None:
-        if key.startswith("limbs."):
-            _, side, rest = key.split(".", 2)
-            limb = self.limb(side)
-            if limb is None:
-                return None
-            if rest == "veins":
-                if self.store.value(limb, DVT + "imagingIncomplete") == Lit.of(True):
-                    return None
-                veins = sorted(str(v)[len(VEIN_PREFIX):] for v in self.store.objects(limb, DVT + "hasThrombusIn"))
-                return ", ".join(veins) if veins else "no thrombus on imaging"
-            spec = self.keys.limb.get(rest)
-            subject = limb
-        else:
-            spec = self.keys.patient.get(key)
-            subject = self.patient
-        if spec is None:
-            return None
-        prop = str(spec.prop)
-        v = self.store.value(subject, prop)
-        if v is None and spec.flag_prop is not None and self.store.value(subject, str(spec.flag_prop)) == Lit.of(False):
-            return "none"
-        if v is None and key == "course.vteDaysAgo":
-            ep = self.store.value(subject, DVT + "episodeDaysAgo")
-            return None if ep is None else f"{_fmt(ep)} (derived by decision rule 1)"
-        if v is None:
-            return None
-        text = _fmt(v)
-        if (subject, prop) in self.derived_props():
-            text += " (derived)"
-        return text
+    def _one(self, subject: Any, prop: str) -> Any:
+        return self.store.value(subject, prop)
+
+    def _all(self, subject: Any, prop: str) -> list[Any]:
+        return list(self.store.objects(subject, prop))
+
+    def _is(self, v: Any, flag: bool) -> bool:
+        return v == (_TRUE if flag else _FALSE)
+
+    def _show(self, v: Any) -> str:
+        return _fmt(v)
