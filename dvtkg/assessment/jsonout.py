@@ -6,7 +6,7 @@ dicts, None, booleans, ordinary floats), in the same key order. Where the two di
 used: a float that json writes in exponent form below 1e-4 (``1e-05``; orjson writes ``0.00001``)
 or that is not finite (json: ``NaN``; orjson: ``null``), a non-string key, a lone surrogate, an
 integer beyond 64 bits, a type orjson serialises and json refuses (then json raises, as before).
-tests/test_json_out.py compares the two on every example and on generated cases.
+tests/test_faster_same_output.py compares the two on every example and on generated cases.
 
 Checking a whole document for those values costs eight times orjson's own work, so
 :func:`assessment_json` checks every part of an assessment but its recommendation items, whose

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
+import re
 from typing import Any
 
 from dvtkg.cases.errors import CaseInputError, Violation
@@ -91,9 +91,15 @@ def parse_json(text: str, source: str) -> Any:
         raise CaseInputError(source, f"not readable as JSON ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
+# the Unicode control characters (general category Cc: U+0000-U+001F and U+007F-U+009F; a test checks
+# this against unicodedata), and the same without tab, newline and carriage return
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_NOT_WHITESPACE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def has_control(text: str, allow_whitespace: bool = False) -> bool:
     """True when ``text`` holds a control character (tab, newline, CR allowed only if asked)."""
-    return any(unicodedata.category(ch) == "Cc" and not (allow_whitespace and ch in "\t\n\r") for ch in text)
+    return (_CONTROL_NOT_WHITESPACE if allow_whitespace else _CONTROL).search(text) is not None
 
 
 def json_violations(value: Any, prefix: str = "") -> list[Violation]:

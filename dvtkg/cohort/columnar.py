@@ -87,13 +87,13 @@ class Result:
     conflicts: list[tuple[int, str, str, str, str | None]] = field(default_factory=list)
 
 
-def _values_of(col: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    """(codes, distinct values) of an object column; booleans kept apart from 0/1."""
+def _values_of(col: np.ndarray | list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct values) of an object column (or list); booleans kept apart from 0/1, lists by content."""
     index: dict[tuple, int] = {}
     uniques: list[Any] = []
     codes = np.empty(len(col), dtype=np.int32)
     for i, v in enumerate(col):
-        k = (type(v), v) if v is not None else (None, None)
+        k = (type(v), tuple(v) if isinstance(v, list) else v) if v is not None else (None, None)
         j = index.get(k)
         if j is None:
             j = index[k] = len(uniques)

@@ -26,7 +26,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute below)
 from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.sheet import VEIN_NAMES
 from dvtkg.cases.vocab import SIDES
-from dvtkg.cohort.columnar import _BAD, KINDS, STATUSES, Batch, ColumnEngine
+from dvtkg.cohort.columnar import _BAD, KINDS, STATUSES, Batch, ColumnEngine, _values_of
 from dvtkg.cohort.frame import _unnull, column_kinds, decode_value, row_to_sheet
 
 COHORT_VERSION = 1
@@ -230,18 +230,7 @@ def _encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
         enc = pc.dictionary_encode(column, null_encoding="encode").combine_chunks()
         return enc.indices.to_numpy(zero_copy_only=False).astype(np.int32), enc.dictionary.to_pylist()
     except Exception:  # a type dictionary encoding does not take (lists): through Python values
-        values = column.to_pylist()
-        index: dict[Any, int] = {}
-        uniq: list[Any] = []
-        codes = np.empty(len(values), dtype=np.int32)
-        for i, v in enumerate(values):
-            k = (type(v), tuple(v) if isinstance(v, list) else v)
-            j = index.get(k)
-            if j is None:
-                j = index[k] = len(uniq)
-                uniq.append(v)
-            codes[i] = j
-        return codes, uniq
+        return _values_of(column.to_pylist())
 
 
 def batch_from_arrow(table: Any, kinds: dict[str, str] | None = None) -> Batch:

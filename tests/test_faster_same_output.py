@@ -1,4 +1,7 @@
-"""The fast JSON writer (dvtkg.assessment.jsonout) writes exactly the bytes of json.dumps(indent=2).
+"""Code made faster gives exactly what the plain code gave.
+
+The fast JSON writer (dvtkg.assessment.jsonout) writes exactly the bytes of json.dumps(indent=2);
+the control-character test of case sheets (a regular expression) is exactly Unicode category Cc.
 
 orjson is used only where it writes the same text; these tests compare the two writers on every
 example case (with and without the measured seconds), on generated cases, and on the values where
@@ -59,3 +62,18 @@ def test_an_assessment_with_an_odd_value_outside_the_items_falls_back(lean: Lean
     assert assessment_json(a, with_timings=True) == reference(a.to_dict())
     a.recommendations[0].strength_rank = 1e-05  # type: ignore[assignment]  # a rank is an int: still the same text
     assert assessment_json(a, with_timings=True) == reference(a.to_dict())
+
+
+def test_the_control_character_test_is_unicode_category_cc() -> None:
+    """dvtkg.cases.strictjson.has_control (a regular expression) finds exactly the code points of
+    general category Cc, with tab, newline and carriage return allowed when asked."""
+    import sys
+    import unicodedata
+
+    from dvtkg.cases.strictjson import has_control
+
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        control = unicodedata.category(ch) == "Cc"
+        assert has_control(f"a{ch}b") is control, hex(code)
+        assert has_control(f"a{ch}b", allow_whitespace=True) is (control and ch not in "\t\n\r"), hex(code)
