@@ -12,10 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 MAX_PASSES = 4
+# the per-case records are slotted dataclasses: a case makes about a thousand of them
 ROLE_ORDER = ("required", "excluding", "blocking", "caution")
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionState:
     crit: Any
     role: str
@@ -25,7 +26,7 @@ class CriterionState:
     second_pass: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionState:
     """The state of one action contraindication for one option of a result (decision rule 14)."""
 
@@ -36,7 +37,7 @@ class ActionState:
     node: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class OptionRecord:
     """One option of a result (the statement itself when it offers none) and its contraindication states."""
 
@@ -55,7 +56,7 @@ class OptionRecord:
         return "allowed"
 
 
-@dataclass
+@dataclass(slots=True)
 class ResultRecord:
     """The status of one statement for one subject, with its criterion and option states."""
 
