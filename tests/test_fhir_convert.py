@@ -88,10 +88,10 @@ def load(path: Path) -> Any:
 
 # ---------------------------------------------------------------- the example bundles assess as their sheets
 @pytest.fixture(scope="module")
-def assessor():
+def assessor(knowledge_base):
     from dvtkg.assessment.pipeline import Assessor
 
-    return Assessor(engine="fast", fhir_at=AT)
+    return Assessor(knowledge_base, engine="fast", fhir_at=AT)  # the session's knowledge base, loaded once
 
 
 def _statuses(a) -> dict[tuple[str, str | None], str]:
