@@ -82,7 +82,7 @@ SHOWN_ELSEWHERE = HIERARCHY_PREDICATES | {RDFS.label, SKOS.definition, SKOS.pref
                                           OWL.inverseOf, OWL.equivalentClass}
 
 #: the site's SPARQL queries, in queries/docs/ (header convention: # id: equal to the file stem)
-DOCS_QUERIES = ("docs-statements", "docs-sources", "docs-grade-levels", "docs-hierarchy")
+DOCS_QUERIES = ("docs-statements", "docs-sources", "docs-grade-levels", "docs-hierarchy", "docs-replacements")
 
 
 def load_docs_queries(root: Path | None = None) -> dict[str, str]:
@@ -256,6 +256,12 @@ class Site:
         for row in graph.query(queries["docs-hierarchy"]):
             self.supers[row.prop][row.sub].append(row.super)
             self.subs[row.prop][row.super].append(row.sub)
+        # the replacement edges (SPARQL): the superseded chains of the statement pages
+        self.replaced_by: dict[URIRef, list[URIRef]] = defaultdict(list)
+        self.replaces: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for row in graph.query(queries["docs-replacements"]):
+            self.replaced_by[row.old].append(row.new)
+            self.replaces[row.new].append(row.old)
 
         # pages: statements, sources, the rest of the project's named nodes are terms
         used: set[str] = set()
@@ -719,18 +725,16 @@ class Site:
     # statement --------------------------------------------------
 
     def _chains(self, rec: URIRef) -> list[list[URIRef]]:
-        """Every replacement path through ``rec``: predecessors ... rec ... successors."""
-        g = self.g
+        """Every replacement path through ``rec``: predecessors ... rec ... successors (the docs-replacements edges)."""
 
         def back(node, seen) -> list[list[URIRef]]:
-            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node))
-                    if isinstance(p, URIRef) and p not in seen]
+            prev = [p for p in _sorted(self.replaces.get(node, ())) if p not in seen]
             if not prev:
                 return [[node]]
             return [path + [node] for p in prev for path in back(p, seen | {p})]
 
         def fwd(node, seen) -> list[list[URIRef]]:
-            nxt = [n for n in _sorted(g.objects(node, DCTERMS.isReplacedBy)) if isinstance(n, URIRef) and n not in seen]
+            nxt = [n for n in _sorted(self.replaced_by.get(node, ())) if n not in seen]
             if not nxt:
                 return [[node]]
             return [[node] + path for n in nxt for path in fwd(n, seen | {n})]
