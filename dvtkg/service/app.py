@@ -162,11 +162,11 @@ def create_app(settings: Settings, guidance: Guidance | None = None,
         g: Guidance = app.state.guidance
         today = settings_today()
         try:
-            conversion = await run_in_threadpool(convert, for_patient(resources, patient), None, today,
-                                                 f"{spec.hook} {req.hookInstance}")
+            source = f"{spec.hook} {req.hookInstance}"
+            conversion = await run_in_threadpool(convert, for_patient(resources, patient), None, today, source)
             if not has_vte(conversion.sheet):  # no DVT or PE on record: the DVT guidance has nothing to say
                 return JSONResponse(HookResponse(cards=[]).model_dump(exclude_none=True))
-            assessment = await run_in_threadpool(g.assess, conversion.sheet)
+            assessment = await run_in_threadpool(g.assess_conversion, conversion, source)
         except PatientDataError as exc:
             return error(400, f"the FHIR data are not usable: {exc}")
         except assessment_errors() as exc:
