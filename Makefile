@@ -184,7 +184,8 @@ CDS_ARGS ?=
 serve: build $(STAMP) ## start the CDS Hooks service and the try-it page on http://127.0.0.1:CDS_PORT/
 	$(DVTKG) serve --port $(CDS_PORT) $(CDS_ARGS)
 
-# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order']`
+# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order
+#   | --hooks patient-view,order-select,order-sign']`
 BENCH_ARGS ?=
 bench-service: build $(STAMP) ## requests/s and p50/p95 latency of the CDS Hooks endpoint under concurrent load
 	$(PY) -m dvtkg.service.bench $(BENCH_ARGS)
