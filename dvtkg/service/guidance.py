@@ -4,9 +4,10 @@ The service calls only ``Assessor.assess`` / ``Assessor.assess_conversion`` (the
 API) and reads the result's fields; which engine classifies (``fast`` or the HermiT ``reference``)
 is a setting, so a faster engine replaces the reasoner without any change here. On ``fast`` the
 assessor is the lean path (``dvtkg.lean``: the compiled knowledge artefact, no rdflib graph per
-request); the knowledge graph is read once at start-up for the intervention overlaps and labels
-the order cards need, then let go. The assessor is not shared between threads: one lock
-serialises the calls of a worker (run more workers for more throughput).
+request), and the intervention overlaps and labels the order cards need come from a table cached
+next to the artefact (``orderknowledge``: the knowledge graph is read only to build it). The
+assessor is not shared between threads: one lock serialises the calls of a worker (run more
+workers for more throughput).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from rdflib import RDFS, URIRef
 
 from dvtkg.assessment.model import Assessment, GuidanceItem
 
@@ -33,19 +32,16 @@ class Guidance:
     @classmethod
     def load(cls, engine: str = "fast", root: Path | None = None) -> "Guidance":
         from dvtkg.assessment.pipeline import Assessor
-        from dvtkg.guidance.knowledge import KnowledgeBase
+        from dvtkg.service import orderknowledge
 
         assessor = Assessor(engine=engine, root=root)  # fast: the lean path only, the knowledge graph not loaded
-        kb = assessor.kb if assessor.lean is None else KnowledgeBase.load(root)
-        overlaps: dict[str, set[str]] = {}
-        for row in kb.query("guidance-action-overlaps"):
-            overlaps.setdefault(str(row.a), set()).add(str(row.b))
-        labels = {a: str(kb.graph.value(URIRef(a), RDFS.label) or a.rsplit("#", 1)[-1]) for a in overlaps}
+        orders = (orderknowledge.from_graph(assessor.kb) if assessor.lean is None
+                  else orderknowledge.load_cached(assessor.lean.knowledge.stamp, root))
         # the FHIR converter too (code tables, models, UCUM registry): else the first hook call pays seconds
         from dvtkg.fhir.convert import warm_up
 
         warm_up(root)
-        guidance = cls(assessor, overlaps, labels)
+        guidance = cls(assessor, orders.overlaps, orders.labels)
         guidance.warm_up()
         return guidance
 
