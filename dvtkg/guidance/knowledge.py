@@ -158,7 +158,11 @@ class KnowledgeBase:
                                            "level": _s(row.level), "keys": [], "borderline": row.borderline})
             if row.key is not None and str(row.key) not in d["keys"]:
                 d["keys"].append(str(row.key))
-        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"])
+        branches: dict[URIRef, list[tuple[URIRef, URIRef]]] = {}
+        for row in self.query("guidance-criterion-branches"):
+            branches.setdefault(row.crit, []).append((row.branch, row.branchMet))
+        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"],
+                                 tuple(branches.get(c, ())))
                 for c, d in rows.items()}
 
     def _derive_stances(self) -> None:
