@@ -57,6 +57,7 @@ java: ## check that a Java runtime is there (HermiT, the reference reasoner, run
 build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtkg.owl (RDF/XML for owlready2), compile the fast classifier
 	$(PY) -m dvtkg.fast
 	$(PY) -m dvtkg.lean
+	$(PY) -m dvtkg.service.orderknowledge
 
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build

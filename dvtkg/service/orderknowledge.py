@@ -77,3 +77,20 @@ def load_cached(stamp: str, root: Path | None = None) -> OrderKnowledge:
     except OSError:
         pass  # a read-only cache: the table is built again at the next start
     return table
+
+
+def main() -> int:
+    """``python -m dvtkg.service.orderknowledge`` (``make build``): the table of the current knowledge, built
+    when missing, so that the service's first start does not load the knowledge graph in every worker."""
+    from dvtkg.lean.artefact import stamp
+
+    root = paths.project_root()
+    path = table_path(stamp(root), root)
+    state = "up to date" if path.exists() else "built"
+    load_cached(stamp(root), root)
+    print(f"CDS service order table {state}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
