@@ -107,21 +107,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def service_guidance(fast_assessor: Assessor):
-    """The CDS service's knowledge base on the fast engine, loaded once for every service test module:
-    Guidance.load itself runs, on the session's fast Assessor (the same as its own ``Assessor(engine="fast")``)
-    instead of a second knowledge base load."""
-    from dvtkg.assessment import pipeline
+def service_guidance():
+    """The CDS service's knowledge base on the fast engine, loaded once for every service test module."""
     from dvtkg.service.guidance import Guidance
 
-    real = pipeline.Assessor
-
-    def assessor(engine: str = "fast", root: Path | None = None) -> Assessor:
-        return fast_assessor if engine == "fast" and root is None else real(engine=engine, root=root)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "Assessor", assessor)
-        return Guidance.load("fast")
+    return Guidance.load("fast")
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,10 @@ def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str
     info = kb.criteria.get(crit)
     if info is None:
         return []
+    if not veins and met and info.branches:
+        held = _held_branch(kb, facts, info, side)
+        if held:
+            return [held]
     shown = []
     for template in info.keys:
         for key in facts.expand(template, side):
@@ -66,7 +70,8 @@ def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str
     if not veins and met:
         # demographics are mostly inputs (of a derived CrCl, of a sex-specific criterion): named last
         telling = [f for f in shown if not f.endswith(NEGATIVE)]
-        shown = sorted(telling, key=lambda f: f.split(" = ")[0] in DEMOGRAPHIC)[:1]
+        # a fact stated true is what meets a criterion more often than a graded value (bleeding risk = low)
+        shown = sorted(telling, key=lambda f: (f.split(" = ")[0] in DEMOGRAPHIC, not f.endswith(" = true")))[:1]
     if len(shown) > 4:
         # Many deciding facts (a composite criterion): show those that hold something,
         # not the long list of stated negatives.
@@ -85,6 +90,31 @@ def _concise(item: GuidanceItem, kind: str, cs: CriterionState, label: str, brie
 def _reason(kind: str, cs: CriterionState, label: str, facts: list[str]) -> dict[str, Any]:
     """One concise reason as structure: the criterion's IRI, its label and the stated facts apart."""
     return {"kind": kind, "criterion": str(cs.crit), "label": label, "facts": facts, "conflict": cs.state == "conflict"}
+
+
+def _held_branch(kb: KnowledgeBase, facts: CaseFacts, info: Any, side: str | None) -> str | None:
+    """For a criterion met when any of its branch criteria is met: the first branch that holds, with its fact.
+
+    Without this, the concise form would show the first stated fact among all the branches'
+    keys, which need not be the one that met the criterion (a stated low bleeding risk shown
+    as the reason for treatment in hospital when the reason is a limb-threatening DVT). The
+    branch's own branches are followed down to the fact; only the first level is named.
+    """
+    subject = facts.limb(side) if info.level == "limb" and side else facts.patient
+    if subject is None:
+        return None
+    for branch, met_class in info.branches:
+        if not facts.holds(subject, kb.iri(str(met_class))):
+            continue
+        binfo = kb.criteria.get(kb.iri(str(branch)))
+        why = _held_branch(kb, facts, binfo, side) if binfo is not None and binfo.branches else None
+        if why is not None:
+            why = why.split(": ", 1)[-1]
+        else:
+            why = "; ".join(_facts(kb, facts, kb.iri(str(branch)), side, veins=False, met=True)) or None
+        if why:
+            return f"{_label(kb, kb.iri(str(branch)))}: {why}"
+    return None
 
 
 def _label(kb: KnowledgeBase, crit: URIRef) -> str:

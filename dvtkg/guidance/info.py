@@ -75,6 +75,9 @@ class CriterionInfo:
     level: str
     keys: tuple[str, ...]
     borderline: URIRef | None
+    #: (branch criterion, its meets-class) when this criterion is met by any of them: the explanation names the
+    #: branch that holds, not merely a stated fact
+    branches: tuple[tuple[URIRef, URIRef], ...] = ()
 
 
 @dataclass(frozen=True)

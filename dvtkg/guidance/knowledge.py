@@ -169,10 +169,14 @@ class KnowledgeBase:
                                            "level": _s(row.level), "keys": [], "borderline": row.borderline})
             if row.key is not None and str(row.key) not in d["keys"]:
                 d["keys"].append(str(row.key))
+        branches: dict[URIRef, list[tuple[URIRef, URIRef]]] = {}
+        for row in self.query("guidance-criterion-branches"):
+            branches.setdefault(row.crit, []).append((row.branch, row.branchMet))
         # the keys sorted: the order of the query's rows follows the parsed files, so any edit of them (a renamed
         # label) could otherwise change which deciding fact an explanation quotes first
         return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(sorted(d["keys"])),
-                                 d["borderline"]) for c, d in rows.items()}
+                                 d["borderline"], tuple(branches.get(c, ())))
+                for c, d in rows.items()}
 
     def _derive_stances(self) -> None:
         """Add the knowledge-level stances and action overlaps to the index (computed once)."""
