@@ -187,6 +187,9 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     (PREG22, "ASH18P-NOCDT", "left", A, "pregnant with acute lower-extremity DVT on this limb"),
     # ---- 6. PE with haemodynamic compromise + iliofemoral DVT --------------------------
     (PESHOCK, "AHA11-T5", None, N, "rule 17: PE with haemodynamic compromise present -> T5 does not apply"),
+    # ASH 2020 R1 is for uncomplicated DVT: a PE with haemodynamic compromise excludes home treatment (modelling
+    # choice, see the statement's curator remark), even though this sheet states no other reason for admission
+    (PESHOCK, "ASH20-R1", None, N, "PE with haemodynamic compromise is not uncomplicated VTE"),
     (PESHOCK, "ASH20-R6", None, A, "PE with haemodynamic compromise; every rule-6 blocking fact stated absent, bleeding risk low"),
     (PESHOCK, "CHEST21-07", None, A, "PE, systolic 80 < 90, bleeding risk low (not high); nothing blocks"),
     (PESHOCK, "ASH20-R9", None, A, "PE + thrombolysis appropriate because ASH20-R6 / CHEST21-07 apply (rule 8)"),
