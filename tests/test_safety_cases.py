@@ -569,6 +569,17 @@ def test_alert_data_conflicts(results):
     assert not {"pregnancy", "anticoagulation-contraindicated"} & ids, ids
 
 
+def test_limb_threat_alert_never_offers_a_blocked_statement(results):
+    # rules 14 and 15: the limb-threat alert points to catheter-directed thrombolysis (AHA11-T1); with active
+    # bleeding and an absolute contraindication AHA11-T1 is blocked, so the alert must name it as blocked for this
+    # patient and not as the statement to read first (its message names no statement of its own)
+    bleed = alert(results(BLEED), "limb-threatening-dvt")
+    assert "AHA11-T1" in bleed["blockedHere"] and "AHA11-T1" not in bleed["see"], bleed
+    assert "AHA11-T1" not in bleed["message"]
+    seed = alert(results(SEED), "limb-threatening-dvt")
+    assert "AHA11-T1" in seed["see"] and seed["blockedHere"] == [], seed
+
+
 def test_alert_absolute_contraindication(results):
     a = alert(results(ICH), "anticoagulation-contraindicated")
     # rule 15: names the statements it blocked; the filter statements are not among them (rule 14)
