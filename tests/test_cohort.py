@@ -158,3 +158,23 @@ def test_summary_command(cohort, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(data["paths"]) == {"columns", "single"}
     assert main(["cohort", "summary", str(out)]) == 0
     assert "most frequent missing facts" in capsys.readouterr().out
+
+
+def test_days_ago_from_parquet_stay_on_the_columns(cohort) -> None:
+    """A "days ago" key is stored as text in Parquet (it also takes "none"); read back, a number of days
+    is the sheet's number (docs/cohorts.md), so valid cases without data conflicts stay on the columns
+    instead of all leaving for the single-case path."""
+    from dvtkg.cohort.columnar import ColumnEngine
+    from dvtkg.cohort.frame import column_kinds, rows_table, sheet_to_row
+    from dvtkg.cohort.rows import batch_from_arrow
+
+    assessor = cohort[0]
+    keys = assessor.kb.keys
+    sheets = [{"id": f"days-{v}", "age": 60, "sex": "female", "weightKg": 70,
+               "bleeding": {"majorSurgeryDaysAgo": v, "intracranialEventDaysAgo": v},
+               "limbs": {"left": {"veins": ["popliteal"]}}} for v in (0, 10, 31, 90, "none")]
+    table = rows_table([sheet_to_row(s, keys) for s in sheets], keys)
+    assert table.schema.field("bleeding.majorSurgeryDaysAgo").type == "string"
+    batch = batch_from_arrow(table, column_kinds(keys))
+    assert list(batch.col("bleeding.majorSurgeryDaysAgo")) == [0, 10, 31, 90, "none"]
+    assert not ColumnEngine(assessor).assess(batch).single.any()
