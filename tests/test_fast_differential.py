@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 from rdflib import URIRef
@@ -34,6 +35,10 @@ from dvtkg.reason import _subjects, classify, reasoner_case_graph
 N_CASES = int(os.environ.get("DVTKG_DIFF_CASES", "1000"))
 MIN_COMPARED = min(N_CASES, int(os.environ.get("DVTKG_DIFF_MIN", "1000")))
 SECONDS = float(os.environ["DVTKG_DIFF_SECONDS"]) if os.environ.get("DVTKG_DIFF_SECONDS") else None
+# whole assessments compared (fast engine JSON against the reference engine's) on generated case sheets
+N_SHEETS = int(os.environ.get("DVTKG_DIFF_SHEETS", "100"))
+# committed HermiT answers re-asked live each run
+RECHECK = int(os.environ.get("DVTKG_DIFF_RECHECK", "20"))
 REFERENCE_EXAMPLES = ("missing-data-sparse.json", "seed-massive-bilateral-dvt.json", "contradictory-data.json")
 
 
@@ -73,12 +78,28 @@ def test_warm_reference_agrees_with_the_owlready2_path(assessor: Assessor, warm_
 def test_fast_agrees_with_hermit_on_generated_cases(assessor: Assessor, warm_hermit: WarmHermit) -> None:
     root = assessor.kb.root
     report = differential.run(assessor, N_CASES, seconds=SECONDS, min_compared=MIN_COMPARED, hermit=warm_hermit,
-                              shrink_to=root / "tests" / "fixtures" / "differential")
+                              shrink_to=root / "tests" / "fixtures" / "differential", sheets=N_SHEETS,
+                              min_sheets=N_SHEETS)
     summary = report.summary()
     print("\ndifferential:", json.dumps(summary, indent=1))
     assert not report.mismatches, (
         f"{len(report.mismatches)} mismatch(es); shrunk fixtures: {summary['fixturesWritten']}; first: "
         f"{report.mismatches[0].case.name}")
+    # the whole assessments: the fast engine's JSON equals the reference engine's on every sheet
+    whole = summary["wholeAssessment"]
+    assert whole["mismatches"] == 0, f"whole assessments differ: {whole['firstMismatches']}"
+    assert whole["compared"] >= N_SHEETS
+    # generated sheets the contract refuses are compared too (both engines must refuse them alike)
+    assert 0 < whole["refusedByBoth"] < whole["compared"]
+    # HermiT's answers read from the committed answer file are re-asked live on a sample, a new one each run
+    committed = differential.read_answers(root / "tests" / "fixtures" / "differential"
+                                          / f"hermit-{differential.owl_digest(assessor.kb.owl_path)}.jsonl.gz")
+    from_file = [o for o in report.outcomes if o.key in committed]
+    seed = random.randrange(10**6)
+    for o in random.Random(seed).sample(from_file, min(RECHECK, len(from_file))):
+        live = warm_hermit.classify_graph(o.case.graph, o.case.subjects)
+        found = None if live is None else differential._by_subject(live, o.case.subjects)
+        assert found == o.reference, f"committed HermiT answer for {o.case.name} is stale (sample seed {seed})"
     assert summary["generated"] == N_CASES
     assert summary["cases"] >= MIN_COMPARED, f"only {summary['cases']} cases compared with HermiT"
     assert summary["cases"] >= summary["coverageCases"] > 0

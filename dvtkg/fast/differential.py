@@ -47,7 +47,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, XSD
 
 from dvtkg import logs, paths, progress
-from dvtkg.casegen import generate_case
+from dvtkg.casegen import facet_bounds, generate_case, put
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
 from dvtkg.fast.classify import FastClassifier, load_or_compile
@@ -80,6 +80,7 @@ class Outcome:
     fast_seconds: float
     reference_seconds: float
     refused: str = ""
+    key: str = ""  # the reference (cache) key, when known
 
     @property
     def agrees(self) -> bool:
@@ -87,27 +88,6 @@ class Outcome:
 
 
 # ----- the generator
-
-def facet_bounds(compiled: CompiledClassifier) -> dict[str, set[Decimal]]:
-    """Every bound a facet of the TBox compares a data property with."""
-    out: dict[str, set[Decimal]] = {}
-
-    def walk(e: Any) -> None:
-        if isinstance(e, str):
-            return
-        if e[0] in ("and", "or"):
-            for x in e[1]:
-                walk(x)
-        elif e[0] in ("some", "all"):
-            walk(e[2])
-        elif e[0] == "dsome" and e[2][0] == "facet":
-            for _, lexical in e[2][2]:
-                out.setdefault(e[1], set()).add(Decimal(lexical))
-    for bodies in list(compiled.definitions.values()) + list(compiled.supers.values()):
-        for b in bodies:
-            walk(b)
-    return out
-
 
 def _number(x: Decimal, integral: bool) -> int | float:
     return int(x) if integral else float(x)
@@ -135,14 +115,6 @@ def key_domain(spec: Any, bounds: set[Decimal]) -> list[Any]:
     if spec.kind == "days-or-none":
         out.append("none")
     return [*out, None]
-
-
-def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    node = sheet
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
 
 
 class Generator:
@@ -193,7 +165,7 @@ class Generator:
             for key, dom in self.domains.items():
                 value = dom[i % len(dom)]
                 if value is not None:
-                    _put(sheet, key, value)
+                    put(sheet, key, value)
             for j, side in enumerate(SIDES):
                 limb = self._limb_config(rng, i + j)
                 if limb is None:
@@ -201,7 +173,7 @@ class Generator:
                 for key, dom in self.limb_domains.items():
                     value = dom[(i + j) % len(dom)]
                     if value is not None:
-                        _put(limb, key, value)
+                        put(limb, key, value)
                 sheet["limbs"][side] = limb
             extra = {p: b[i % len(b)] for p, b in self.unkeyed_bounds.items()}
             yield f"sweep-{i:03d}", sheet, extra
@@ -214,7 +186,7 @@ class Generator:
             if rng.random() >= p_unknown:
                 value = rng.choice(dom)
                 if value is not None:
-                    _put(sheet, key, value)
+                    put(sheet, key, value)
         for side in SIDES:
             limb = self._limb_config(rng)
             if limb is None:
@@ -223,7 +195,7 @@ class Generator:
                 if rng.random() >= p_unknown:
                     value = rng.choice(dom)
                     if value is not None:
-                        _put(limb, key, value)
+                        put(limb, key, value)
             sheet["limbs"][side] = limb
         extra = {}
         for p, b in self.unkeyed_bounds.items():
@@ -579,7 +551,8 @@ def fast_types(fast: FastClassifier, case: DiffCase) -> dict[str, set[str]] | No
 
 # ----- comparing, shrinking, coverage
 
-def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase) -> Outcome:
+def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase, key: str | None = None) -> Outcome:
+    """Both engines' answers for a case (``key``: its reference key, when already computed)."""
     start = time.perf_counter()
     try:
         f = fast_types(fast, case)
@@ -587,8 +560,8 @@ def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase) -> Outcome:
     except UnsupportedCase as exc:
         f, refused = None, str(exc)
     fs = time.perf_counter() - start
-    r, rs, _ = ref.types(case)
-    return Outcome(case, f, r, fs, rs, refused)
+    r, rs, _ = ref.types(case) if key is None else ref.types(case, key=key)  # type: ignore[call-arg]
+    return Outcome(case, f, r, fs, rs, refused, key or "")
 
 
 def _statements(g: Graph) -> list[list[tuple]]:
@@ -881,7 +854,7 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
         if key not in ref.cache:
             skipped += 1
             continue
-        out = compare(fast, ref, case)
+        out = compare(fast, ref, case, key)
         outcomes.append(out)
         coverage.add(case, out.reference, case.graph)
         if not out.agrees and shrink_to is not None:
