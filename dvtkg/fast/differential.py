@@ -822,8 +822,14 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
         type_chunks = _chunks([(k, c.graph.serialize(format="nt"), [str(s) for s in c.subjects]) for k, c in to_ask],
                               chunk)
         sheet_chunks = _chunks(sheet_list, chunk)
-        for t in type_chunks:
+        # interleaved, so that a run stopped by --seconds has compared some of both
+        every = max(1, len(to_ask) // max(1, len(sheet_list)))
+        for i, t in enumerate(type_chunks):
             yield ("types", t)
+            if i % every == every - 1:
+                s = next(sheet_chunks, None)
+                if s is not None:
+                    yield ("sheets", s)
         yield from (("sheets", s) for s in sheet_chunks)
 
     def stop() -> bool:
@@ -912,10 +918,10 @@ def main(argv: list[str] | None = None) -> int:
     summary["cpuSecondsThisProcess"] = round(time.process_time() - cpu, 1)
     summary["loadAverage"] = [round(x, 2) for x in os.getloadavg()]
     summary["cpuCount"] = os.cpu_count()
+    print(json.dumps(summary, indent=2), flush=True)
     if args.answers:
         n_cases, n_sheets = (int(x) for x in args.answers.split(","))
-        summary["answersWritten"] = str(write_answers(root, assessor.kb.owl_path, report, n_cases, n_sheets))
-    print(json.dumps(summary, indent=2))
+        print(f"HermiT answers for make test: {write_answers(root, assessor.kb.owl_path, report, n_cases, n_sheets)}")
     for o in report.mismatches[:20]:
         lines = [f"MISMATCH {o.case.name}: fast={'inconsistent' if o.fast is None else 'consistent'} "
                  f"hermit={'inconsistent' if o.reference is None else 'consistent'}"]

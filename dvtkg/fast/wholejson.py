@@ -120,7 +120,7 @@ def compare_sheet(fast: Assessor, reference: Assessor, name: str, sheet: dict[st
 def sheets(kb: Any, compiled: Any, gen: Any, root: Path, n: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """n case sheets: the shrunk sheet fixtures, then in turn a ``casegen`` case, a random sheet over every
     key's domain (the type differential's generator) and a cohort edge case (facet bounds, absent and open
-    legs, data conflicts, contract violations)."""
+    legs, and four times the cohort's rate of data conflicts and contract violations)."""
     count = 0
     for path in sorted((root / "tests" / "fixtures" / "differential").glob("*.json")):
         if count >= n:
@@ -137,7 +137,7 @@ def sheets(kb: Any, compiled: Any, gen: Any, root: Path, n: int) -> Iterator[tup
         elif kind == 1:
             sheet = gen.random_sheet(j)[0]
         else:
-            sheet = generate_cohort_case(j, kb.keys, thresholds)
+            sheet = generate_cohort_case(j, kb.keys, thresholds, rare=4.0)  # conflicts and violations: ~28%
         yield str(sheet.get("id", f"sheet-{i}")), sheet
         count += 1
         i += 1
