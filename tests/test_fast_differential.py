@@ -1,4 +1,4 @@
-"""Differential proof: the fast classifier and HermiT agree on generated cases.
+"""Differential proof: the fast engine agrees with HermiT and with the reference engine on generated cases.
 
 1. The warm reference (HermiT in one JVM through JPype, dvtkg.fast.reference) agrees with
    the owlready2 path the pipeline uses (dvtkg.reason.classify) on example cases and on
@@ -8,14 +8,22 @@
    contradictions as graph mutations, the examples and fixtures): the fast engine
    classifies all of them; HermiT is asked every case that brings new coverage, then the
    rest up to DVTKG_DIFF_MIN cases (default 1,000) whatever the time, then as many others
-   as fit in DVTKG_DIFF_SECONDS (no limit unless set). HermiT's answers are cached in
-   build/differential/ by TBox file and case-graph hash: a fresh clone asks HermiT live
-   (warm, seconds a case at most), a rerun with an unchanged TBox reads the cache, and
-   `make differential N=...` fills it for larger runs. Gates: at least DVTKG_DIFF_MIN cases
-   compared; no mismatch (a mismatch is
-   shrunk and written to tests/fixtures/differential/), every defined class derived at
-   least once, every Met/NotMet pair seen met, not met and unknown, and "both" wherever
-   HermiT finds the two classes satisfiable together (the others are reported).
+   as fit in DVTKG_DIFF_SECONDS (no limit unless set). Then the whole assessments on
+   DVTKG_DIFF_SHEETS (default 100) generated case sheets (dvtkg.fast.wholejson): the fast
+   engine's JSON equal to the reference engine's (HermiT + the SPARQL guidance) in canonical
+   order, or both refusing the sheet with the same violations.
+
+   HermiT's answers: tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz holds those this
+   test needs, written by `make differential` for the TBox it ran on (the digest: the
+   knowledge-hashed name of the reasoner TBox file and the compiled TBox hash), so a fresh
+   clone does not ask HermiT a thousand times; DVTKG_DIFF_RECHECK (default 20) of them, a new
+   random sample each run (its seed is printed on failure), are asked live again and must be
+   equal, so a stale or doctored answer file fails. Answers not in it (a changed TBox, new
+   cases) are asked live and cached in build/differential/. Gates: at least DVTKG_DIFF_MIN
+   cases compared; no mismatch (a mismatch is shrunk and written to
+   tests/fixtures/differential/), every defined class derived at least once, every Met/NotMet
+   pair seen met, not met and unknown, and "both" wherever HermiT finds the two classes
+   satisfiable together (the others are reported); no whole-assessment mismatch.
 """
 
 from __future__ import annotations

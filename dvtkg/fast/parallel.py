@@ -115,11 +115,11 @@ def run_tasks(tasks: Iterable[Task], jobs: int, reference: Reference, on_result:
     try:
         while True:
             while not exhausted and pending < 2 * jobs:
-                task = None if stop() else next(it, None)
-                if task is None:
+                nxt: Task | None = None if stop() else next(it, None)
+                if nxt is None:
                     exhausted = True
                     break
-                inbox.put(task)
+                inbox.put(nxt)
                 pending += 1
             if pending == 0:
                 break

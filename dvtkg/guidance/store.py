@@ -63,11 +63,18 @@ class Row:
 
 
 def _quads(graph: Iterable[tuple[Node, Node, Node]], target: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
+    converted: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}  # terms recur: convert each once
+
+    def conv(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = converted.get(term)
+        if found is None:
+            found = converted[term] = to_ox(term)
+        return found
     for s, p, o in graph:
-        subject, predicate = to_ox(s), to_ox(p)
+        subject, predicate = conv(s), conv(p)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not an RDF triple (literal subject or non-IRI predicate): {s} {p} {o}")
-        yield ox.Quad(subject, predicate, to_ox(o), target)
+        yield ox.Quad(subject, predicate, conv(o), target)
 
 
 class GuidanceStore:
