@@ -57,6 +57,7 @@ java: ## check that a Java runtime is there (HermiT, the reference reasoner, run
 build: java $(KB_OUTPUTS) ## merge ontology/ into build/dvtkg.ttl and build/dvtkg.owl (RDF/XML for owlready2), compile the fast classifier
 	$(PY) -m dvtkg.fast
 	$(PY) -m dvtkg.lean
+	$(PY) -m dvtkg.service.orderknowledge
 
 $(KB_OUTPUTS) &: $(STAMP) $(KB_SOURCES)
 	$(PY) -m dvtkg.kb.build
@@ -188,7 +189,8 @@ CDS_ARGS ?=
 serve: build $(STAMP) ## start the CDS Hooks service and the try-it page on http://127.0.0.1:CDS_PORT/
 	$(DVTKG) serve --port $(CDS_PORT) $(CDS_ARGS)
 
-# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order']`
+# `make bench-service [BENCH_ARGS='--requests 400 --concurrency 16 --workers 2 --engine fast|reference --order
+#   | --hooks patient-view,order-select,order-sign']`
 BENCH_ARGS ?=
 bench-service: build $(STAMP) ## requests/s and p50/p95 latency of the CDS Hooks endpoint under concurrent load
 	$(PY) -m dvtkg.service.bench $(BENCH_ARGS)

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Variable
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from . import progress
 from .queryfiles import QueryFile, find_queries
 
-__all__ = ["QcFailure", "run_qc", "run_query", "format_failures"]
+__all__ = ["QcFailure", "QcSuite", "run_qc", "run_query", "format_failures"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,10 @@ class QcFailure:
         return f"{self.query_id}: {focus}: {self.message}"
 
 
-def run_query(graph: Graph, query: QueryFile) -> list[QcFailure]:
+def run_query(graph: Graph, query: QueryFile, prepared: Query | None = None) -> list[QcFailure]:
     """Run one QC query over ``graph`` and return its rows as failures.
 
+    ``prepared`` is the query already parsed (:class:`QcSuite`), for running it over many graphs.
     Raises ValueError when the query is not a curation check (it takes
     parameters, does not expect "none", or does not select ``?focus``/``?message``).
     """
@@ -43,7 +46,7 @@ def run_query(graph: Graph, query: QueryFile) -> list[QcFailure]:
         raise ValueError(f"{query.path}: a QC query takes no parameters (params: {', '.join(query.params)})")
     if not query.expects_no_rows:
         raise ValueError(f"{query.path}: a QC query must declare '# expect: none' (found {query.expect!r})")
-    result = graph.query(query.text)
+    result = graph.query(query.text if prepared is None else prepared)
     names = [str(v) for v in (result.vars or [])]
     if "focus" not in names or "message" not in names:
         raise ValueError(f"{query.path}: a QC query must select ?focus and ?message (selects {names})")
@@ -61,11 +64,32 @@ def run_qc(graph: Graph, query_dir: Path | str) -> list[QcFailure]:
     Returns all rows of all queries as :class:`QcFailure`, sorted by query id,
     focus and message; an empty list means the graph passes every check.
     """
-    failures: list[QcFailure] = []
-    queries = find_queries(query_dir)
-    for query in progress.bar(queries, desc="qc", total=len(queries), unit="query"):
-        failures.extend(run_query(graph, query))
-    return failures
+    return QcSuite(query_dir).run(graph)
+
+
+class QcSuite:
+    """The QC queries of a folder, each parsed once: for running them over many graphs (parsing a
+    SPARQL query with rdflib costs far more than answering it over a small graph)."""
+
+    def __init__(self, query_dir: Path | str) -> None:
+        self.queries = find_queries(query_dir)
+        self._prepared: dict[str, Query] = {}
+
+    def _query(self, query: QueryFile) -> Query:
+        if query.id not in self._prepared:
+            # the prefixes a graph binds by default, as graph.query(text) would use them
+            self._prepared[query.id] = prepareQuery(query.text, initNs=dict(Graph().namespaces()))
+        return self._prepared[query.id]
+
+    def run(self, graph: Graph) -> list[QcFailure]:
+        """Every query over ``graph``: the rows as failures (see :func:`run_qc`)."""
+        failures: list[QcFailure] = []
+        for query in progress.bar(self.queries, desc="qc", total=len(self.queries), unit="query"):
+            if query.params or not query.expects_no_rows:
+                failures.extend(run_query(graph, query))  # refused there, with the message naming the file
+            else:
+                failures.extend(run_query(graph, query, self._query(query)))
+        return failures
 
 
 def format_failures(failures: list[QcFailure]) -> str:

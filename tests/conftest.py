@@ -12,7 +12,7 @@ take ``reference_assessor`` or ``warm_hermit`` and are marked ``reasoner``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,3 +112,31 @@ def service_guidance():
     from dvtkg.service.guidance import Guidance
 
     return Guidance.load("fast")
+
+
+@pytest.fixture(scope="module")
+def local_knowledge_shared(knowledge_graph: Graph) -> Iterator[None]:
+    """Local queries (dvtkg.sparql.local: `dvtkg query`, the competency questions) read the session's
+    knowledge graph instead of parsing build/ again on every call, and reuse one dataset for the queries
+    that add no case (the dataset copies the graph: it is never changed). The loading itself is tested
+    by the tests that run the CLI in a subprocess."""
+    from dvtkg.kb import build
+    from dvtkg.sparql import local
+
+    real_load, real_dataset = build.load_knowledge, local.dataset
+    datasets: dict[str, local.LocalData] = {}
+
+    def load_knowledge(root: Path | None = None) -> Graph:
+        return knowledge_graph if root is None or Path(root).resolve() == ROOT.resolve() else real_load(root)
+
+    def dataset(kb: Graph, cases: Sequence[local.AssessedCase] = (), kb_graph: str = local.KB_GRAPH) -> local.LocalData:
+        if kb is not knowledge_graph or cases:
+            return real_dataset(kb, cases, kb_graph)
+        if kb_graph not in datasets:
+            datasets[kb_graph] = real_dataset(kb, (), kb_graph)
+        return datasets[kb_graph]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "load_knowledge", load_knowledge)
+        mp.setattr(local, "dataset", dataset)
+        yield

@@ -26,8 +26,8 @@ def validator(project_root: Path) -> Draft202012Validator:
 
 
 @pytest.fixture(scope="module")
-def assessor() -> Assessor:
-    return Assessor(engine="fast")
+def assessor(fast_assessor: Assessor) -> Assessor:
+    return fast_assessor  # the session's (tests/conftest.py): one knowledge base load per process
 
 
 @pytest.fixture(scope="module")

@@ -182,6 +182,7 @@ def wait_for(browser: Browser, condition: str, timeout_ms: int = 60000) -> None:
 
 @pytest.mark.server
 @pytest.mark.browser
+@pytest.mark.slow  # headless Chromium: ~13 s of CPU (make test runs it)
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="chromium is not installed (make chromium)")
 def test_page_in_browser_shows_aha11_t1_on_the_left_leg(server):
     with Browser(CHROMIUM, width=1280, height=1000) as browser:

@@ -652,3 +652,59 @@ def test_unknown_facts_become_warning_cards_with_the_questions(client):
     assert not any("phlegmasia" in c["summary"] for c in cards)
     assert not any(c["indicator"] == "info" and c["source"].get("topic", {}).get("code") == "AHA11-T1"
                    for c in cards)
+
+
+def test_contradicting_resources_become_a_data_conflict_card(client):
+    # two platelet counts of the same day that disagree (the converter's rule: the latest valid value, and two
+    # latest that differ are a contradiction): the count stays unknown and the cards say the record contradicts
+    # itself, as `dvtkg assess` reports it among the data conflicts
+    pytest.importorskip("dvtkg.fhir.convert")
+    patient, prefetch = seed_prefetch()
+    counts = [{"resourceType": "Observation", "id": oid, "status": "final",
+               "subject": {"reference": f"Patient/{patient}"},
+               "code": {"coding": [{"system": "http://loinc.org", "code": "777-3"}]},
+               "effectiveDateTime": "2026-12-02T06:00:00Z",  # later than the seed's own count: the latest two
+               "valueQuantity": {"value": value, "system": "http://unitsofmeasure.org", "code": "10*9/L"}}
+              for oid, value in (("plt-a", 40), ("plt-b", 160))]
+    prefetch["observations"]["entry"] += [{"resource": r} for r in counts]
+    body = hook_request("patient-view", {"userId": "Practitioner/example", "patientId": patient}, prefetch)
+    resp = client.post("/cds-services/dvt-guidance", json=body)
+    assert resp.status_code == 200, resp.text
+    conflict = [c for c in resp.json()["cards"] if c["summary"].startswith("Contradictory patient data")]
+    assert len(conflict) == 1 and conflict[0]["indicator"] == "warning"
+    assert "labs.plateletsE9PerL" in conflict[0]["detail"]
+    assert "Observation/plt-a" in conflict[0]["detail"] and "Observation/plt-b" in conflict[0]["detail"]
+
+
+def test_hook_requests_build_no_rdflib_graph(client, monkeypatch):
+    # the fast engine answers on the lean path (the compiled knowledge artefact, loaded once per worker): no
+    # rdflib Graph is constructed while a patient-view, an order-select or an order-sign is answered
+    pytest.importorskip("dvtkg.fhir.convert")
+    import rdflib.graph
+
+    built: list[str] = []
+    original = rdflib.graph.Graph.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    patient, prefetch = seed_prefetch()
+    viewer = {"userId": "Practitioner/example", "patientId": patient}
+    draft = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": alteplase_order(patient)}]}
+    calls = [("dvt-guidance", hook_request("patient-view", viewer, prefetch)),
+             ("dvt-order-select", hook_request("order-select", {**viewer, "draftOrders": draft,
+                                                                "selections": ["MedicationRequest/lysis-1"]},
+                                               prefetch)),
+             ("dvt-order-sign", hook_request("order-sign", {**viewer, "draftOrders": draft}, prefetch))]
+    client.post("/cds-services/dvt-guidance", json=calls[0][1])  # anything loaded on first use, loaded now
+    monkeypatch.setattr(rdflib.graph.Graph, "__init__", counting)
+    Graph = rdflib.graph.Graph
+    Graph()  # the counter counts
+    assert built == ["Graph"]
+    built.clear()
+    for service, body in calls:
+        resp = client.post(f"/cds-services/{service}", json=body)
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["cards"], service
+    assert built == []

@@ -23,8 +23,8 @@ MET, NOT_MET, UNKNOWN, BOTH = "met", "not met", "unknown", "both"
 
 
 @pytest.fixture(scope="module")
-def assessor() -> Assessor:
-    return Assessor(engine="fast")
+def assessor(fast_assessor: Assessor) -> Assessor:
+    return fast_assessor  # the session's (tests/conftest.py): one knowledge base load per process
 
 
 def _state(types: set[URIRef], name: str) -> str:

@@ -88,10 +88,10 @@ def load(path: Path) -> Any:
 
 # ---------------------------------------------------------------- the example bundles assess as their sheets
 @pytest.fixture(scope="module")
-def assessor():
+def assessor(knowledge_base):
     from dvtkg.assessment.pipeline import Assessor
 
-    return Assessor(engine="fast", fhir_at=AT)
+    return Assessor(knowledge_base, engine="fast", fhir_at=AT)  # the session's knowledge base, loaded once
 
 
 def _statuses(a) -> dict[tuple[str, str | None], str]:
@@ -204,8 +204,8 @@ def test_unknown_code_system_exit_1(tmp_path: Path, system: str) -> None:
     assert "Condition/c2" in err and "code.coding[0].system" in err and "unknown code system" in err
 
 
-@pytest.mark.slow  # the command loads the knowledge base before it reads the case
 def test_assess_refuses_bad_fhir_with_exit_1(tmp_path: Path) -> None:
+    # the fast engine reads a Bundle on the lean path (no knowledge graph loaded): about a second
     bad = condition("c3", {"coding": [{"system": "SNOMED", "code": "128053003"}]})
     rc, _, err = _run_cli(tmp_path, bundle(patient(), bad), "assess", "--engine", "fast")
     assert rc == 1 and "Condition/c3" in err

@@ -25,8 +25,6 @@ import pytest
 from project_paths import ROOT
 from rdflib import URIRef
 
-import dvtkg
-
 EXAMPLES = ROOT / "examples" / "cases"
 BOUNDARY = ROOT / "tests" / "fixtures" / "cases" / "boundary"
 CATALOGUE = ROOT / "tests" / "data" / "catalogue.tsv"
@@ -398,8 +396,8 @@ def _params():
 # fixtures
 # --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def assessor():
-    return dvtkg.Assessor(engine="fast")  # equal to HermiT + SPARQL: tests/test_engines_agree.py, the differential tests
+def assessor(fast_assessor):
+    return fast_assessor  # the session's fast engine, equal to HermiT + SPARQL: tests/test_engines_agree.py, the differential tests
 
 
 @pytest.fixture(scope="module")

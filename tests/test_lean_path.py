@@ -36,8 +36,8 @@ HEAVY = ("rdflib", "owlready2", "pyshacl", "pyoxigraph")
 
 
 @pytest.fixture(scope="module")
-def paths_() -> tuple[Assessor, LeanAssessor]:
-    kb = KnowledgeBase.load()
+def paths_(knowledge_base: KnowledgeBase) -> tuple[Assessor, LeanAssessor]:
+    kb = knowledge_base  # the session's (tests/conftest.py), loaded once per process
     return Assessor(kb, engine="fast", lean=False), LeanAssessor(kb.root)
 
 

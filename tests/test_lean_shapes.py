@@ -29,8 +29,8 @@ from dvtkg.lean.shapes import UnsupportedShape, compile_shapes
 
 
 @pytest.fixture(scope="module")
-def loaders() -> tuple[Assessor, LeanAssessor]:
-    kb = KnowledgeBase.load()
+def loaders(knowledge_base: KnowledgeBase) -> tuple[Assessor, LeanAssessor]:
+    kb = knowledge_base  # the session's (tests/conftest.py), loaded once per process
     return Assessor(kb, engine="reference"), LeanAssessor(kb.root)
 
 

@@ -18,7 +18,7 @@ import pytest
 from project_paths import ROOT
 from rdflib import Graph, URIRef
 
-from dvtkg.qc import QcFailure, format_failures, run_qc, run_query
+from dvtkg.qc import QcFailure, QcSuite, format_failures, run_qc, run_query
 from dvtkg.queryfiles import QueryFile, find_queries, load_query, parse_query_text
 
 QC_DIR = ROOT / "queries" / "qc"
@@ -30,6 +30,12 @@ INVALID = sorted((FIXTURE_DIR / "invalid").glob("*.ttl"))
 @pytest.fixture(scope="module")
 def queries() -> list[QueryFile]:
     return find_queries(QC_DIR)
+
+
+@pytest.fixture(scope="module")
+def suite() -> QcSuite:
+    """The QC queries parsed once for every fixture (run_qc parses them on each call: the cost is the parsing)."""
+    return QcSuite(QC_DIR)
 
 
 def parse_qc_expectations(path: Path, graph: Graph | None = None) -> set[tuple[str, str]]:
@@ -63,16 +69,16 @@ def _rows(failures: list[QcFailure]) -> set[tuple[str, str]]:
 
 # ---------------------------------------------------------------- the QC queries on their fixtures
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
-def test_valid_qc_fixture_passes_every_check(path: Path) -> None:
-    failures = run_qc(Graph().parse(path), QC_DIR)
+def test_valid_qc_fixture_passes_every_check(path: Path, suite: QcSuite) -> None:
+    failures = suite.run(Graph().parse(path))
     assert failures == [], format_failures(failures)
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
-def test_invalid_qc_fixture_gives_exactly_the_expected_rows(path: Path) -> None:
+def test_invalid_qc_fixture_gives_exactly_the_expected_rows(path: Path, suite: QcSuite) -> None:
     graph = Graph().parse(path)
     expected = parse_qc_expectations(path, graph)
-    failures = run_qc(graph, QC_DIR)
+    failures = suite.run(graph)
     actual = _rows(failures)
     assert actual == expected, (
         f"\nexpected but not found: {sorted(expected - actual)}\nfound but not expected: {sorted(actual - expected)}"

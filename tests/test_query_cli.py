@@ -39,7 +39,7 @@ from dvtkg.sparql.params import (
 SEED = ROOT / "examples" / "cases" / "seed-massive-bilateral-dvt.json"
 
 # the example cases these queries read are assessed on the fast engine (tests/conftest.py)
-pytestmark = pytest.mark.usefixtures("local_cases_on_fast")
+pytestmark = pytest.mark.usefixtures("local_cases_on_fast", "local_knowledge_shared")
 
 INJECTIONS = [
     "\x01abcd\\u0041BCDEF",

@@ -312,6 +312,9 @@ def test_cli_takes_verbose_and_no_reasons_together() -> None:
 def test_no_reasons_leaves_out_the_because(report: str) -> None:
     a = synthetic()
     a.item("DUR-1").because = ["meets: acute VTE (30 days or fewer) (course.vteDaysAgo = 2)"]
+    a.item("DUR-1").reasons = [{"kind": "meets", "criterion": "https://w3id.org/dvtkg/criterion/AcuteVte",
+                                "label": "acute VTE (30 days or fewer)", "facts": ["course.vteDaysAgo = 2"],
+                                "conflict": False}]   # what the report reads: the structure, not the text
     assert "Because: acute VTE" in render_text(a)
     assert "Because:" not in render_text(a, show_reasons=False)
 

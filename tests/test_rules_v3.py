@@ -127,9 +127,9 @@ CASES = sorted({e[0] for e in EXPECTATIONS} | {"crcl-50", "no-pe-lysis-considere
 
 
 @pytest.fixture(scope="module")
-def assessed() -> dict[str, Any]:
+def assessed(fast_assessor: dvtkg.Assessor) -> dict[str, Any]:
     # the fast engine is proved equal to the reference: tests/test_engines_agree.py and the differential tests
-    assessor = dvtkg.Assessor(engine="fast")
+    assessor = fast_assessor
     return {name: assessor.assess(FIXTURES / f"{name}.json") for name in CASES}
 
 

@@ -28,8 +28,6 @@ from typing import Any
 import pytest
 from project_paths import ROOT
 
-import dvtkg
-
 EXAMPLES = ROOT / "examples" / "cases"
 SAFETY = ROOT / "tests" / "fixtures" / "cases" / "safety"
 
@@ -386,8 +384,8 @@ NEVER_APPLIES: list[tuple[str, str, str | None, str]] = [
 # fixtures: one Assessor per module, each case assessed once
 # --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def assessor():
-    return dvtkg.Assessor(engine="fast")  # proved equal to the reference: tests/test_engines_agree.py and the differential tests
+def assessor(fast_assessor):
+    return fast_assessor  # the session's fast engine, proved equal to the reference: tests/test_engines_agree.py and the differential tests
 
 
 @pytest.fixture(scope="module")

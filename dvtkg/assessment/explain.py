@@ -29,24 +29,35 @@ NEGATIVE = (" = false", " = none", " = normal", " = no thrombus on imaging")
 
 def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
                 met: bool = False) -> str:
-    """The stated facts that decide a criterion, as "(key = value; ...)".
+    """The stated facts that decide a criterion, as "(key = value; ...)" (see ``_facts``)."""
+    shown = _facts(kb, facts, crit, side, veins, met)
+    return f" ({'; '.join(shown)})" if shown else ""
+
+
+def _facts(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
+           met: bool = False) -> list[str]:
+    """The stated facts that decide a criterion, each "key = value".
 
     ``veins=False`` gives the concise form: no thrombus lists (the report shows them once
     per leg), and for a met criterion only the first fact that holds something (a criterion is
     met by what is present, not by the stated negatives).
     """
-    memo = facts.__dict__.setdefault("_facts_text_memo", {})  # the facts do not change while a case is explained
+    memo = facts.__dict__.setdefault("_facts_memo", {})  # the facts do not change while a case is explained
     key = (crit, side, veins, met)
     if key not in memo:
-        memo[key] = _facts_text_uncached(kb, facts, crit, side, veins, met)
-    return memo[key]
+        memo[key] = _facts_uncached(kb, facts, crit, side, veins, met)
+    return list(memo[key])
 
 
-def _facts_text_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
-                         met: bool) -> str:
+def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
+                    met: bool) -> list[str]:
     info = kb.criteria.get(crit)
     if info is None:
-        return ""
+        return []
+    if not veins and met and info.branches:
+        held = _held_branch(kb, facts, info, side)
+        if held:
+            return [held]
     shown = []
     for template in info.keys:
         for key in facts.expand(template, side):
@@ -59,15 +70,51 @@ def _facts_text_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side
     if not veins and met:
         # demographics are mostly inputs (of a derived CrCl, of a sex-specific criterion): named last
         telling = [f for f in shown if not f.endswith(NEGATIVE)]
-        shown = sorted(telling, key=lambda f: f.split(" = ")[0] in DEMOGRAPHIC)[:1]
+        # a fact stated true is what meets a criterion more often than a graded value (bleeding risk = low)
+        shown = sorted(telling, key=lambda f: (f.split(" = ")[0] in DEMOGRAPHIC, not f.endswith(" = true")))[:1]
     if len(shown) > 4:
         # Many deciding facts (a composite criterion): show those that hold something,
         # not the long list of stated negatives.
-        negatives = (" = false", " = none", " = normal", " = no thrombus on imaging")
-        telling = [f for f in shown if not f.endswith(negatives)]
+        telling = [f for f in shown if not f.endswith(NEGATIVE)]
         more = len(shown) - len(telling[:6])
         shown = telling[:6] + ([f"... {more} more stated"] if more > 0 else [])
-    return f" ({'; '.join(shown)})" if shown else ""
+    return shown
+
+
+def _concise(item: GuidanceItem, kind: str, cs: CriterionState, label: str, brief: str, facts: list[str]) -> None:
+    """A concise reason, as text (``because``) and as structure (``reasons``, what the text report reads)."""
+    item.because.append(f"{kind}: {brief}")
+    item.reasons.append(_reason(kind, cs, label, facts))
+
+
+def _reason(kind: str, cs: CriterionState, label: str, facts: list[str]) -> dict[str, Any]:
+    """One concise reason as structure: the criterion's IRI, its label and the stated facts apart."""
+    return {"kind": kind, "criterion": str(cs.crit), "label": label, "facts": facts, "conflict": cs.state == "conflict"}
+
+
+def _held_branch(kb: KnowledgeBase, facts: CaseFacts, info: Any, side: str | None) -> str | None:
+    """For a criterion met when any of its branch criteria is met: the first branch that holds, with its fact.
+
+    Without this, the concise form would show the first stated fact among all the branches'
+    keys, which need not be the one that met the criterion (a stated low bleeding risk shown
+    as the reason for treatment in hospital when the reason is a limb-threatening DVT). The
+    branch's own branches are followed down to the fact; only the first level is named.
+    """
+    subject = facts.limb(side) if info.level == "limb" and side else facts.patient
+    if subject is None:
+        return None
+    for branch, met_class in info.branches:
+        if not facts.holds(subject, kb.iri(str(met_class))):
+            continue
+        binfo = kb.criteria.get(kb.iri(str(branch)))
+        why = _held_branch(kb, facts, binfo, side) if binfo is not None and binfo.branches else None
+        if why is not None:
+            why = why.split(": ", 1)[-1]
+        else:
+            why = "; ".join(_facts(kb, facts, kb.iri(str(branch)), side, veins=False, met=True)) or None
+        if why:
+            return f"{_label(kb, kb.iri(str(branch)))}: {why}"
+    return None
 
 
 def _label(kb: KnowledgeBase, crit: URIRef) -> str:
@@ -129,25 +176,27 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
         for cs in sorted(r.states, key=lambda cs: (cs.role, str(cs.crit), cs.state)):
             label = _label(kb, cs.crit)
             text = label + _facts_text(kb, facts, cs.crit, side)
-            brief = label + _facts_text(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")
+            brief_facts = _facts(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")
+            brief = label + (f" ({'; '.join(brief_facts)})" if brief_facts else "")
             if cs.state == "conflict":
                 text += " [contradictory facts: treated as unknown]"
                 brief += " [contradictory facts: treated as unknown]"
             unknown = cs.state in ("unknown", "conflict")
+
             if cs.role == "required":
                 if r.status in ("applies", "blocked", "indeterminate") and cs.state == "met":
                     item.because_full.append(f"meets: {text}")
-                    item.because.append(f"meets: {brief}")
+                    _concise(item, "meets", cs, label, brief, brief_facts)
                 elif r.status == "not-applicable" and cs.state == "not-met":
                     item.because_full.append(f"does not meet: {text}")
-                    item.because.append(f"does not meet: {brief}")
+                    _concise(item, "does not meet", cs, label, brief, brief_facts)
             elif cs.role == "excluding":
                 if r.status in ("applies", "blocked") and cs.state == "not-met":
                     # an exclusion that does not hold decides nothing the clinician acts on: full form only
                     item.because_full.append(f"not excluded: {text}")
                 elif r.status == "not-applicable" and cs.state == "met":
                     item.because_full.append(f"excluded by: {text}")
-                    item.because.append(f"excluded by: {brief}")
+                    _concise(item, "excluded by", cs, label, brief, brief_facts)
             elif cs.role == "blocking":
                 if cs.state == "met":
                     item.blocked_by.append(text)
@@ -163,9 +212,10 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
                 line = f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else "")
                 item.because.append(line)
                 item.because_full.append(line)
+                item.reasons.append(_reason("unknown", cs, label, []))
                 item.missing += missing_keys(kb, facts, cs, side, by_rec)
         explain_options(kb, r, item, facts, side, lambda crit, _side=side: _facts_text(kb, facts, crit, _side))
-        item.indication = info.indication
+        item.indication, item.indication_iri = info.indication, info.indication_iri
         item.missing = sorted(dict.fromkeys(item.missing))
         (current if info.currency == "current" else old).append(item)
     return current, old

@@ -57,6 +57,12 @@ class GuidanceItem:
     source_year: str = ""
     # every criterion with all its facts (incl. exclusions that do not hold, vein lists): the verbose report only
     because_full: list[str] = field(default_factory=list, repr=False)
+    # ``because`` as structure, what the text report reads (never the labels' spelling):
+    # [{"kind": "meets" | "does not meet" | "excluded by" | "unknown", "criterion": IRI, "label", "facts": [...],
+    #   "conflict": bool}]; facts are "key = value" (empty: met by the thrombus lists alone)
+    reasons: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # the IRI of the clinical question the statement answers (dvt:addressesIndication; the VTE itself by default)
+    indication_iri: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -23,12 +23,13 @@ from dvtkg.assessment.model import Assessment
 from dvtkg.cases.dataconflicts import DataConflict, check_data_conflicts
 from dvtkg.cases.derive import derive_facts
 from dvtkg.cases.errors import CaseValidationError
-from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case
+from dvtkg.cases.load import DEFAULT_MAX_INPUT_MB, LoadedCase, load_case, loaded_from_conversion
 from dvtkg.cases.validate_case import validate_case
 from dvtkg.cases.vocab import DVT, case_ns
 from dvtkg.fast.classify import FastClassifier, load_or_compile
 from dvtkg.fast.classify import classify as fast_classify
 from dvtkg.fast.compile import UnsupportedAxiom
+from dvtkg.fhir.assess import FHIR_SOURCE, assess_conversion, conversion_conflicts, conversion_extra, read_fhir
 from dvtkg.guidance.compiled import CompiledGuidance, evaluate_compiled, types_from_graph
 from dvtkg.guidance.engine import Evaluation, evaluate
 from dvtkg.guidance.knowledge import KnowledgeBase
@@ -144,11 +145,18 @@ class Assessor:
             return fast_classify(self.fast, g, closures, case_iri, self.kb.segment_classes)
         return classify(self.kb.owl_path, g, closures, case_iri, self.kb.segment_classes)
 
-    def load(self, case: str | Path | dict[str, Any] | Graph, timings: Timings | None = None) -> LoadedCase:
-        """Parse and validate a case; raise CaseValidationError listing every violation."""
+    def load(self, case: str | Path | dict[str, Any] | Graph | None, timings: Timings | None = None,
+             conversion: Any = None, source: str = FHIR_SOURCE) -> LoadedCase:
+        """Parse and validate a case, or the sheet of a FHIR ``conversion`` made already (read from ``source``);
+        raise CaseValidationError listing every violation."""
         timings = timings or Timings()
         start = time.perf_counter()
-        loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb, fhir_at=self.fhir_at)
+        if conversion is not None:
+            loaded = loaded_from_conversion(conversion, source, self.kb.keys)
+        elif case is not None:
+            loaded = load_case(case, self.kb.keys, max_input_mb=self.max_input_mb, fhir_at=self.fhir_at)
+        else:
+            raise ValueError("Assessor.load: a case or a FHIR conversion is needed")
         start = timings.add("parse", start)
         violations = list(loaded.violations) + validate_case(loaded.graph, self.case_shapes, self.kb.keys)
         timings.add("validate", start)
@@ -163,12 +171,23 @@ class Assessor:
         """
         if self.lean is not None and is_sheet(case):
             try:
-                return self.lean.assess(case)
-            except NotASheet as exc:  # a FHIR resource: read on the rdflib path, from the parsed JSON
-                case, source = exc.data, exc.source
+                return self.lean.assess(case, source=source)
+            except NotASheet as exc:  # FHIR: its case sheet on the lean path too, from the parsed JSON
+                source = source or (FHIR_SOURCE if isinstance(case, dict) else exc.source)
+                return self.assess_conversion(read_fhir(exc.data, source, self.fhir_at), source)
         prepared = self._prepare(case)
         if source is not None:
             prepared.loaded.source = source
+        return self._reason_and_finish(prepared)
+
+    def assess_conversion(self, conversion: Any, source: str = FHIR_SOURCE) -> Assessment:
+        """Assess FHIR read already (a ``dvtkg.fhir.convert.FhirConversion``, e.g. the CDS service's prefetch):
+        its case sheet, with the contradictions between resources and the report's unmapped and provenance."""
+        if self.lean is not None:
+            return assess_conversion(self.lean, conversion, source)
+        return self._reason_and_finish(self._prepare(None, conversion, source))
+
+    def _reason_and_finish(self, prepared: "_Prepared") -> Assessment:
         start = time.perf_counter()
         result = self._classify(prepared.graph, prepared.closures, prepared.case_iri)
         prepared.timings.add("reason", start)
@@ -189,16 +208,16 @@ class Assessor:
                 out.append(exc)
         return out
 
-    def _prepare(self, case: str | Path | dict[str, Any] | Graph) -> "_Prepared":
+    def _prepare(self, case: str | Path | dict[str, Any] | Graph | None, conversion: Any = None,
+                 source: str = FHIR_SOURCE) -> "_Prepared":
         timings = Timings()
-        loaded = self.load(case, timings)
+        loaded = self.load(case, timings, conversion, source)
         start = time.perf_counter()
         g = loaded.graph
         derived = derive_facts(g)
         outcome = check_data_conflicts(g)
         if loaded.fhir is not None:  # contradictions between FHIR resources: the fact was left unknown
-            outcome.conflicts[:0] = [DataConflict(c["facts"], f"{c['message']} (FHIR: {', '.join(c['resources'])})")
-                                     for c in loaded.fhir.conflicts]
+            outcome.conflicts[:0] = conversion_conflicts(loaded.fhir)
         closures = vein_closures(g, outcome.unclosed_limbs) + limb_closures(g, outcome.conflicts)
         case_iri = str(case_ns(loaded.case_id))[:-1]
         timings.add("parse", start)
@@ -221,7 +240,7 @@ class Assessor:
                               data_conflicts=[c.as_dict() for c in conflicts], derived=[d.as_dict() for d in p.derived],
                               closures=[c.as_dict() for c in result.closures], graph=ev.assessment + g + inferred)
         if loaded.fhir is not None:  # only for FHIR input: what was not read, and where each fact came from
-            assessment.extra = {"unmapped": loaded.fhir.unmapped, "provenance": loaded.fhir.provenance}
+            assessment.extra = conversion_extra(loaded.fhir)
         timings.add("report", start)
         assessment.engine = {
             "reasoner": ("fast classifier: the reasoner TBox compiled (dvtkg.fast), in-process"

@@ -14,7 +14,6 @@ does the same), so that a change to the ontology cannot leave a copy behind.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from dvtkg import logs, paths
+from dvtkg import generated, logs, paths
 from dvtkg.cases.contract_table import FREE_TEXT_KEYS, LIMB_PREFIX, ContractError, ContractTable, Field, read_table
 from dvtkg.cases.vocab import DVT, DVTV
 
@@ -385,36 +384,14 @@ def outputs(root: Path) -> dict[Path, str]:
 
 def stale(root: Path) -> list[Path]:
     """The generated files whose content differs from what the sources generate."""
-    return [rel for rel, text in outputs(root).items() if _differs(root / rel, text)]
-
-
-def _differs(path: Path, text: str) -> bool:
-    return not path.exists() or path.read_text(encoding="utf-8") != text
+    return generated.stale(root, outputs(root))
 
 
 @logs.script_main
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m dvtkg.cases.generate", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the stale files")
-    args = ap.parse_args(argv)
-    root = paths.project_root()
-    try:
-        generated = outputs(root)
-    except ContractError as exc:
-        logs.get(__name__).error(str(exc))
-        return 2
-    changed = [rel for rel in generated if _differs(root / rel, generated[rel])]
-    if args.check:
-        for rel in changed:
-            logs.get(__name__).error(f"stale: {rel} (run make generate)")
-        return 1 if changed else 0
-    for rel in changed:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(generated[rel], encoding="utf-8")
-        print(f"wrote {rel}")
-    if not changed:
-        print("the case contract files are up to date")
-    return 0
+    return generated.main(argv, prog="python -m dvtkg.cases.generate", description=__doc__.split("\n\n")[0],
+                          what="the case contract files", logger=__name__, outputs=outputs,
+                          errors=(ContractError,), root=paths.project_root())
 
 
 if __name__ == "__main__":

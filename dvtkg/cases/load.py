@@ -9,7 +9,6 @@ both inputs give the same assessment.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from dvtkg.cases.sheet import sheet_to_graph
 from dvtkg.cases.sheetio import DEFAULT_MAX_INPUT_MB, RDF_FORMATS, _limit_text, _parse_json, _read_text  # noqa: E402,F401
 from dvtkg.cases.strictjson import has_control, json_violations, parse_json, plain
 from dvtkg.cases.vocab import DVT
+from dvtkg.fhir.assess import FHIR_SOURCE, read_fhir
 
 
 @dataclass
@@ -107,7 +107,7 @@ def load_case(case: str | Path | dict[str, Any] | Graph, keys: KeyTable | None, 
         return _from_graph(case, "<graph>", keys)
     if isinstance(case, dict):
         if "resourceType" in case:
-            return _from_fhir(case, "<FHIR>", keys, fhir_at)
+            return _from_fhir(case, FHIR_SOURCE, keys, fhir_at)
         return _from_sheet(case, "<case sheet>", keys)
     path = str(case)
     suffix = Path(path).suffix.lower() if path != "-" else ""
@@ -148,30 +148,13 @@ def _from_sheet(sheet: dict[str, Any], source: str, keys: KeyTable | None) -> Lo
     return LoadedCase(g, source, str(g.value(patient, DVT.caseIdentifier)), patient, violations)
 
 
-FHIR_EXTRA = ("fhir.resources", "ucumvert")  # what the optional 'fhir' extra installs (pyproject.toml)
-
-
-def require_fhir_extra(source: str) -> None:
-    """FHIR input needs the packages of the 'fhir' extra: say so by name instead of failing deep inside."""
-    for name in FHIR_EXTRA:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            raise CaseInputError(source, f"reading FHIR needs the 'fhir' extra ({name} is not installed): "
-                                         "pip install 'dvtkg[fhir]'")
-
-
-def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable | None, at: dt.date | None) -> LoadedCase:
-    """A FHIR Bundle (or one resource) read as a case sheet; the conversion rides along for the report."""
-    require_fhir_extra(source)
-    from dvtkg.fhir.convert import bundle_to_case, resources_to_case
-
-    if data.get("resourceType") == "Bundle":
-        conversion = bundle_to_case(data, at=at, source=source)
-    else:
-        conversion = resources_to_case([data], at=at, source=source)
+def loaded_from_conversion(conversion: Any, source: str, keys: KeyTable | None) -> LoadedCase:
+    """The case sheet of a FHIR conversion (``dvtkg.fhir.convert.FhirConversion``); the conversion rides along."""
     loaded = _from_sheet(conversion.sheet, source, keys)
     loaded.fhir = conversion
     return loaded
+
+
+def _from_fhir(data: dict[str, Any], source: str, keys: KeyTable | None, at: dt.date | None) -> LoadedCase:
+    """A FHIR Bundle (or one resource) read as a case sheet (``dvtkg.fhir.assess.read_fhir``)."""
+    return loaded_from_conversion(read_fhir(data, source, at), source, keys)

@@ -51,22 +51,24 @@ def _iso_date(text: str) -> datetime.date:
 
 
 def _assess(args: argparse.Namespace):  # -> Assessment
-    """The lean path for a case sheet on the fast engine (no rdflib, owlready2 or pySHACL), else the pipeline."""
+    """The lean path for a case sheet or FHIR on the fast engine (no rdflib, owlready2 or pySHACL), else the
+    pipeline."""
     from dvtkg.lean.assess import NotASheet, is_sheet
 
     if args.engine == "fast" and args.format != "ttl" and is_sheet(args.case):
         from dvtkg.lean.assess import LeanAssessor
 
+        lean = LeanAssessor(max_input_mb=args.max_input_mb)
         try:
-            return LeanAssessor(max_input_mb=args.max_input_mb).assess(args.case)
-        except NotASheet as exc:  # a FHIR Bundle: the pipeline reads it (the text was read once)
-            case, source = exc.data, exc.source
-    else:
-        case, source = args.case, None
+            return lean.assess(args.case)
+        except NotASheet as exc:  # FHIR: its case sheet on the lean path too (the text was read once)
+            from dvtkg.fhir.assess import assess_conversion, read_fhir
+
+            return assess_conversion(lean, read_fhir(exc.data, exc.source, args.at), exc.source)
     from dvtkg.assessment.pipeline import Assessor
 
     return Assessor(max_input_mb=args.max_input_mb, engine=args.engine, fhir_at=args.at,
-                    lean=False).assess(case, source=source)
+                    lean=False).assess(args.case)
 
 
 def run(args: argparse.Namespace) -> int:

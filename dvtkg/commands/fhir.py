@@ -29,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def to_case(args: argparse.Namespace) -> int:
     from dvtkg.cases.errors import CaseInputError, CaseValidationError
-    from dvtkg.cases.load import _read_text, require_fhir_extra
+    from dvtkg.cases.sheetio import _read_text
     from dvtkg.cases.strictjson import json_violations, parse_json, plain
+    from dvtkg.fhir.assess import require_fhir_extra
 
     try:
         require_fhir_extra(args.case)

@@ -82,7 +82,7 @@ SHOWN_ELSEWHERE = HIERARCHY_PREDICATES | {RDFS.label, SKOS.definition, SKOS.pref
                                           OWL.inverseOf, OWL.equivalentClass}
 
 #: the site's SPARQL queries, in queries/docs/ (header convention: # id: equal to the file stem)
-DOCS_QUERIES = ("docs-statements", "docs-sources", "docs-grade-levels")
+DOCS_QUERIES = ("docs-statements", "docs-sources", "docs-grade-levels", "docs-hierarchy", "docs-replacements")
 
 
 def load_docs_queries(root: Path | None = None) -> dict[str, str]:
@@ -249,6 +249,19 @@ class Site:
             if kinds.get(row.level) is None:
                 kinds[row.level] = row.kind
         self.level_order = self._grade_file_order()
+
+        # the named hierarchy (SPARQL): direct super- and sub-terms along rdfs:subClassOf and rdfs:subPropertyOf
+        self.supers: dict[URIRef, dict[URIRef, list[URIRef]]] = defaultdict(lambda: defaultdict(list))
+        self.subs: dict[URIRef, dict[URIRef, list[URIRef]]] = defaultdict(lambda: defaultdict(list))
+        for row in graph.query(queries["docs-hierarchy"]):
+            self.supers[row.prop][row.sub].append(row.super)
+            self.subs[row.prop][row.super].append(row.sub)
+        # the replacement edges (SPARQL): the superseded chains of the statement pages
+        self.replaced_by: dict[URIRef, list[URIRef]] = defaultdict(list)
+        self.replaces: dict[URIRef, list[URIRef]] = defaultdict(list)
+        for row in graph.query(queries["docs-replacements"]):
+            self.replaced_by[row.old].append(row.new)
+            self.replaces[row.new].append(row.old)
 
         # pages: statements, sources, the rest of the project's named nodes are terms
         used: set[str] = set()
@@ -712,18 +725,16 @@ class Site:
     # statement --------------------------------------------------
 
     def _chains(self, rec: URIRef) -> list[list[URIRef]]:
-        """Every replacement path through ``rec``: predecessors ... rec ... successors."""
-        g = self.g
+        """Every replacement path through ``rec``: predecessors ... rec ... successors (the docs-replacements edges)."""
 
         def back(node, seen) -> list[list[URIRef]]:
-            prev = [p for p in _sorted(g.subjects(DCTERMS.isReplacedBy, node))
-                    if isinstance(p, URIRef) and p not in seen]
+            prev = [p for p in _sorted(self.replaces.get(node, ())) if p not in seen]
             if not prev:
                 return [[node]]
             return [path + [node] for p in prev for path in back(p, seen | {p})]
 
         def fwd(node, seen) -> list[list[URIRef]]:
-            nxt = [n for n in _sorted(g.objects(node, DCTERMS.isReplacedBy)) if isinstance(n, URIRef) and n not in seen]
+            nxt = [n for n in _sorted(self.replaced_by.get(node, ())) if n not in seen]
             if not nxt:
                 return [[node]]
             return [[node] + path for n in nxt for path in fwd(n, seen | {n})]
@@ -899,13 +910,13 @@ class Site:
         return "individual"
 
     def _ancestor_paths(self, term: URIRef, prop: URIRef, limit: int = 12) -> list[list[URIRef]]:
-        g = self.g
         out: list[list[URIRef]] = []
+        supers = self.supers[prop]
 
         def walk(node, path):
             if len(out) >= limit:
                 return
-            sups = [s for s in _sorted(g.objects(node, prop)) if isinstance(s, URIRef) and s not in path and s != node]
+            sups = [s for s in _sorted(supers.get(node, ())) if s not in path]
             if not sups:
                 out.append(list(reversed(path)))
                 return
@@ -915,13 +926,21 @@ class Site:
         walk(term, [term])
         return [p for p in out if len(p) > 1]
 
-    def _tree(self, ln: Linker, node: URIRef, prop: URIRef, depth: int = 0, seen: frozenset = frozenset()) -> str:
-        subs = sorted((s for s in self.g.subjects(prop, node) if isinstance(s, URIRef) and s not in seen and s != node),
+    def _ancestors(self, ln: Linker, term: URIRef, chains: list[list[URIRef]], words: str) -> str:
+        """The superclasses (or superproperties) section: templates/ancestors.html."""
+        data = [[{"here": n == term, "label": Markup(esc(self.label(n))), "link": Markup(self.link(ln, n))}
+                  for n in chain] for chain in chains]
+        return render("ancestors.html", chains=data, words=words).rstrip("\n")
+
+    def _tree(self, ln: Linker, node: URIRef, prop: URIRef, depth: int = 0,
+              seen: frozenset = frozenset()) -> list[dict[str, object]]:
+        """The subclasses (or subproperties) of ``node`` as nested data for templates/tree.html."""
+        subs = sorted((s for s in self.subs[prop].get(node, ()) if s not in seen),
                       key=lambda s: self.label(s).lower())
         if not subs or depth > 8:
-            return ""
-        items = [f"<li>{self.link(ln, s)}{self._tree(ln, s, prop, depth + 1, seen | {node})}</li>" for s in subs]
-        return f'<ul class="tree">{"".join(items)}</ul>'
+            return []
+        return [{"link": Markup(self.link(ln, s)), "children": self._tree(ln, s, prop, depth + 1, seen | {node})}
+                for s in subs]
 
     def term_page(self, term: URIRef) -> str:
         path = self.page_of[term]
@@ -949,12 +968,7 @@ class Site:
             word, words = ("class", "classes") if is_class else ("property", "properties")
             chains = self._ancestor_paths(term, prop)
             if chains:
-                hier.append(f"<h3>Super{words}</h3><ul class=\"ancestors\">")
-                for chain in chains:
-                    hier.append("<li>" + " &rsaquo; ".join(
-                        f"<strong>{esc(self.label(n))}</strong>" if n == term else self.link(ln, n) for n in chain)
-                        + "</li>")
-                hier.append("</ul>")
+                hier.append(self._ancestors(ln, term, chains, words))
             else:
                 hier.append(f'<p class="muted">No named super{word}: a top-level {word}.</p>')
             anon = [o for o in _sorted(g.objects(term, prop)) if isinstance(o, BNode)]
@@ -963,7 +977,7 @@ class Site:
                             + "".join(f"<li>{self.expression(ln, o)}</li>" for o in anon) + "</ul>")
             subtree = self._tree(ln, term, prop)
             if subtree:
-                hier.append(f"<h3>Sub{words}</h3>{subtree}")
+                hier.append(f"<h3>Sub{words}</h3>" + render("tree.html", nodes=subtree).rstrip("\n"))
             else:
                 hier.append(f'<p class="muted">No sub{words}.</p>')
             if is_class:

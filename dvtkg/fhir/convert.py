@@ -361,16 +361,21 @@ class _Converter:
         self._keep_code(coding)
 
     def _Observation(self, r: dict[str, Any], ref: str, where: str) -> None:
-        found, seen = self.coded(r, "code", ref, "Observation")
-        components = [c for c in r.get("component") or [] if isinstance(c, dict)]
-        comp_found = []
-        for i, comp in enumerate(components):
-            cf, cseen = self.coded(comp, "code", ref, "Observation", concept=comp.get("code"))
-            if cf:
-                comp_found.append((i, comp, cf))
+        # the Observation and each of its components (a blood pressure's two values) are read alike:
+        # (path prefix, the element holding code and value, its mapped codings)
+        parts = [("", r)] + [(f"component[{i}].", c) for i, c in enumerate(r.get("component") or [])
+                             if isinstance(c, dict)]
+        mapped: list[tuple[str, dict[str, Any], list[tuple[dict[str, Any], CodeMapping]]]] = []
+        seen: list[str] = []
+        for prefix, part in parts:
+            found, codes = self.coded(part, "code", ref, "Observation")
+            if found:
+                mapped.append((prefix, part, found))
+            elif prefix:
+                self.no_mapping(ref, f"{prefix}code", codes)
             else:
-                self.no_mapping(ref, f"component[{i}].code", cseen)
-        if not found and not comp_found:
+                seen = codes
+        if not mapped:
             self.no_mapping(ref, "code", seen)
             return
         status = r.get("status")
@@ -387,10 +392,8 @@ class _Converter:
         if day > self.at:
             self.skip(ref, "effective[x]", f"effective {when} is after the reference date {self.at}: not used")
             return
-        if found:
-            self._observed(r, ref, "", found, str(when))
-        for i, comp, cf in comp_found:
-            self._observed(comp, ref, f"component[{i}].", cf, str(when))
+        for prefix, part, found in mapped:
+            self._observed(part, ref, prefix, found, str(when))
 
     def _observed(self, r: dict[str, Any], ref: str, prefix: str, found: list[tuple[dict[str, Any], CodeMapping]],
                   when: str) -> None:

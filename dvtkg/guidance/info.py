@@ -8,6 +8,8 @@ from typing import Any
 
 GROUP_ORDER = ("setting", "anticoagulant", "thrombus removal", "filter", "duration", "other")
 URIRef = Any  # an IRI: rdflib's URIRef on the rdflib path, a str on the lean path
+#: the default clinical question of a statement: the treatment of the VTE itself (dvt:addressesIndication)
+VTE_INDICATION = "https://w3id.org/dvtkg/value/indication-vte"
 
 
 @dataclass
@@ -34,7 +36,8 @@ class StatementInfo:
     level: str
     source_remark: str
     curator_remark: str
-    indication: str = "venous thromboembolism"
+    indication: str = ""                      # the label of indication_iri, read from the knowledge
+    indication_iri: str = VTE_INDICATION
     decision_remark: str = ""
     year: str = ""
     strength_rank: int | None = None     # dvt:rankInScheme of the native strength (1 = strongest)
@@ -72,6 +75,9 @@ class CriterionInfo:
     level: str
     keys: tuple[str, ...]
     borderline: URIRef | None
+    #: (branch criterion, its meets-class) when this criterion is met by any of them: the explanation names the
+    #: branch that holds, not merely a stated fact
+    branches: tuple[tuple[URIRef, URIRef], ...] = ()
 
 
 @dataclass(frozen=True)

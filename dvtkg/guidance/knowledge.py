@@ -18,7 +18,13 @@ from rdflib.query import ResultRow
 from dvtkg import paths
 from dvtkg.cases.keys import KeyTable, load_key_table
 from dvtkg.cases.vocab import DVT, DVTV
-from dvtkg.guidance.info import GROUP_ORDER, ConflictCandidate, CriterionInfo, StatementInfo  # noqa: E402,F401
+from dvtkg.guidance.info import (  # noqa: E402,F401
+    GROUP_ORDER,
+    VTE_INDICATION,
+    ConflictCandidate,
+    CriterionInfo,
+    StatementInfo,
+)
 from dvtkg.guidance.safety import SafetyKnowledge, load_safety
 from dvtkg.guidance.store import GuidanceStore
 from dvtkg.kb.build import load_knowledge, sources_hash
@@ -139,16 +145,21 @@ class KnowledgeBase:
             if row.excludedGroup is not None:
                 info.excluded_groups.add(str(row.excludedGroup))
         for rec, info in out.items():
-            ind = self.graph.value(rec, DVT.addressesIndication)
-            label = self.graph.value(ind, RDFS.label) if ind is not None else None
-            if label is not None:
-                info.indication = str(label)
+            # the question the statement answers: its dvt:addressesIndication, else the VTE itself (its label too
+            # comes from the knowledge: the report keys on the IRI, so a renamed label changes only the text)
+            ind = self.graph.value(rec, DVT.addressesIndication) or URIRef(VTE_INDICATION)
+            info.indication_iri = str(ind)
+            label = self.graph.value(ind, RDFS.label)
+            info.indication = str(label) if label is not None else str(ind).rsplit("/", 1)[-1]
         for row in self.query("guidance-statement-links"):
             info = out.get(row.rec)
             if info is not None:
                 entry = (str(row.value), _s(row.label), _s(row.text))
                 if entry not in info.links[str(row.link)]:
                     info.links[str(row.link)].append(entry)
+        for info in out.values():
+            for entries in info.links.values():
+                entries.sort()  # by IRI: not the order of the query's rows, which follows the parsed files
         return out
 
     def _load_criteria(self) -> dict[URIRef, CriterionInfo]:
@@ -158,7 +169,13 @@ class KnowledgeBase:
                                            "level": _s(row.level), "keys": [], "borderline": row.borderline})
             if row.key is not None and str(row.key) not in d["keys"]:
                 d["keys"].append(str(row.key))
-        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(d["keys"]), d["borderline"])
+        branches: dict[URIRef, list[tuple[URIRef, URIRef]]] = {}
+        for row in self.query("guidance-criterion-branches"):
+            branches.setdefault(row.crit, []).append((row.branch, row.branchMet))
+        # the keys sorted: the order of the query's rows follows the parsed files, so any edit of them (a renamed
+        # label) could otherwise change which deciding fact an explanation quotes first
+        return {c: CriterionInfo(c, d["label"], d["definition"], d["level"], tuple(sorted(d["keys"])),
+                                 d["borderline"], tuple(branches.get(c, ())))
                 for c, d in rows.items()}
 
     def _derive_stances(self) -> None:

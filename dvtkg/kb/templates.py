@@ -23,7 +23,6 @@ file, the row and the column.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from dvtkg import logs, paths
+from dvtkg import generated, logs, paths
 
 TABLE = Path("ontology/templates/criteria.tsv")
 PATTERN = Path("ontology/templates/criterion.ttl.j2")
@@ -189,27 +188,16 @@ def generate(root: Path | None = None) -> str:
     return HEADER + "".join(f"\n{b}\n" for b in blocks)
 
 
+def outputs(root: Path) -> dict[Path, str]:
+    """The generated file (relative path -> its text), for :mod:`dvtkg.generated`."""
+    return {OUTPUT: generate(root)}
+
+
 @logs.script_main
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dvtkg.kb.templates", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed output is stale")
-    args = parser.parse_args(argv)
-    root = paths.project_root()
-    try:
-        text = generate(root)
-    except TemplateError as exc:
-        logs.get(__name__).error(str(exc))
-        return 1
-    out = root / OUTPUT
-    if args.check:
-        if not out.is_file() or out.read_text(encoding="utf-8") != text:
-            logs.get(__name__).error(f"{OUTPUT} is stale: run `make generate`")
-            return 1
-        print(f"{OUTPUT} is up to date")
-        return 0
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT} ({text.count(chr(10))} lines)")
-    return 0
+    return generated.main(argv, prog="python -m dvtkg.kb.templates", description=__doc__.splitlines()[0],
+                          what=str(OUTPUT), logger=__name__, outputs=outputs, errors=(TemplateError,),
+                          root=paths.project_root())
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from dvtkg.guidance.rules import CompiledGuidance
 from dvtkg.guidance.safety import Alert, Contraindication, Option, SafetyKnowledge
 from dvtkg.kb.sources import sources_hash
 
-ARTEFACT_VERSION = 1
+ARTEFACT_VERSION = 2
 #: the code that decides what the artefact holds: a change to any of it makes the artefact stale
 CODE_FILES = ("lean/artefact.py", "lean/shapes.py", "guidance/knowledge.py", "guidance/compiled.py",
               "guidance/safety.py", "guidance/info.py", "cases/keys.py", "fast/compile.py", "fast/compiled.py",
@@ -89,7 +89,8 @@ def build_artefact(kb: Any) -> dict[str, Any]:
         d["links"] = {k: [list(x) for x in v] for k, v in info.links.items()}
         statements[str(iri)] = d
     criteria = {str(c): {"iri": str(c), "label": i.label, "definition": i.definition, "level": i.level,
-                         "keys": list(i.keys), "borderline": None if i.borderline is None else str(i.borderline)}
+                         "keys": list(i.keys), "borderline": None if i.borderline is None else str(i.borderline),
+                         "branches": [[str(b), str(m)] for b, m in i.branches]}
                 for c, i in kb.criteria.items()}
     safety = kb.safety
     actions = {a for info in kb.statements.values() for a, _ in info.actions}
@@ -169,7 +170,8 @@ class LeanKnowledge:
         self.statements: dict[str, StatementInfo] = {k: _statement(v) for k, v in data["statements"].items()}
         self._by_id = {info.id: info for info in self.statements.values()}
         self.criteria: dict[str, CriterionInfo] = {
-            k: CriterionInfo(v["iri"], v["label"], v["definition"], v["level"], tuple(v["keys"]), v["borderline"])
+            k: CriterionInfo(v["iri"], v["label"], v["definition"], v["level"], tuple(v["keys"]), v["borderline"],
+                             tuple((b, m) for b, m in v["branches"]))
             for k, v in data["criteria"].items()}
         s = data["safety"]
         self.safety = SafetyKnowledge(

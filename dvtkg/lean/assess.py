@@ -18,6 +18,7 @@ A case graph (Turtle, JSON-LD, an rdflib Graph) and ``--format ttl`` take the rd
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,15 @@ class LeanAssessor:
 
     # ------------------------------------------------------------ stages
 
-    def load(self, case: str | Path | dict[str, Any], seconds: dict[str, float]) -> tuple[FactStore, str, str, str]:
+    def load(self, case: str | Path | dict[str, Any], seconds: dict[str, float],
+             source: str | None = None) -> tuple[FactStore, str, str, str]:
         """(facts, source, case id, patient IRI) of a valid sheet; CaseValidationError listing every violation."""
         start = time.perf_counter()
         if isinstance(case, dict):
-            source, sheet = "<case sheet>", case
+            source, sheet = source or "<case sheet>", case
         else:
-            source = str(case)
-            sheet = _parse_json(_read_text(source, int(self.max_input_mb * 1_000_000)), source)
+            sheet = _parse_json(_read_text(str(case), int(self.max_input_mb * 1_000_000)), str(case))
+            source = source or str(case)
         if "resourceType" in sheet:
             raise NotASheet(sheet, source)
         bad = json_violations(sheet)
@@ -187,23 +189,29 @@ class LeanAssessor:
 
     # ------------------------------------------------------------ the whole case
 
-    def assess(self, case: str | Path | dict[str, Any]) -> Assessment:
-        """Assess one case sheet: every current statement's status, explained (the fast engine's JSON)."""
+    def assess(self, case: str | Path | dict[str, Any], source: str | None = None,
+               conflicts: Sequence[DataConflict] = ()) -> Assessment:
+        """Assess one case sheet: every current statement's status, explained (the fast engine's JSON).
+
+        ``source`` names where an already-read sheet (a dict) came from, for the report; ``conflicts``
+        are data conflicts found before the sheet was made (resources that contradict each other,
+        ``dvtkg.fhir.assess``): they come first, and withhold decision rule 4's closure as the sheet's own do.
+        """
         if not is_sheet(case):
             raise CaseInputError(str(case), "the lean path reads case sheets (.json) only")
         seconds = {s: 0.0 for s in STAGES}
-        store, source, case_id, patient = self.load(case, seconds)
+        store, source, case_id, patient = self.load(case, seconds, source)
         start = time.perf_counter()
         derived = derive_store(store)
         outcome = check_store_conflicts(store)
-        conflicts = list(outcome.conflicts)
-        closures = vein_closures(store, outcome.unclosed_limbs) + limb_closures(store, outcome.conflicts)
+        data_conflicts = [*conflicts, *outcome.conflicts]
+        closures = vein_closures(store, outcome.unclosed_limbs) + limb_closures(store, data_conflicts)
         now = time.perf_counter()
         seconds["parse"] += now - start
         types = self.classify(store, closures)
         if types is None:
             types, culprit = self.explain_inconsistency(store, patient, closures)
-            conflicts.append(culprit)
+            data_conflicts.append(culprit)
         reason_seconds = time.perf_counter() - now
         seconds["reason"] += reason_seconds
         start = time.perf_counter()
@@ -221,8 +229,8 @@ class LeanAssessor:
         seconds["query"] += now - start
         facts = StoreFacts(store, patient, self.knowledge.keys, all_types)
         assessment = assemble(self.knowledge, ev, facts, all_types, case=case_id, source=source,
-                              data_conflicts=[c.as_dict() for c in conflicts], derived=[d.as_dict() for d in derived],
-                              closures=[c.as_dict() for c in closures])
+                              data_conflicts=[c.as_dict() for c in data_conflicts],
+                              derived=[d.as_dict() for d in derived], closures=[c.as_dict() for c in closures])
         seconds["report"] += time.perf_counter() - now
         assessment.engine = self.engine_block(reason_seconds, seconds)
         return assessment

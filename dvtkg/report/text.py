@@ -18,6 +18,7 @@ from typing import Any
 
 from dvtkg.assessment.bottomline import DECISIONS, grade_text, strength_key
 from dvtkg.assessment.model import Assessment, GuidanceItem
+from dvtkg.guidance.info import VTE_INDICATION
 
 WIDTH = 110
 BOTTOM_LINE_MAX = 10
@@ -60,15 +61,24 @@ def _merge_limbs(items: list[GuidanceItem]) -> list[tuple[GuidanceItem, list[str
 
 def _because(i: GuidanceItem) -> str:
     """The deciding facts, shorter: only criteria decided by a stated fact (those met by the thrombus
-    lists alone are in PATIENT AND LEGS), 'meets:' dropped, the leg's key prefix dropped for a leg statement."""
+    lists alone are in PATIENT AND LEGS), 'meets:' dropped, the leg's key prefix dropped for a leg statement.
+
+    Read from the structured reasons (criterion IRI, label, facts apart), so the spelling of a label
+    (a closing bracket, say) never decides what is shown."""
     parts = []
-    for b in i.because:
-        if b.startswith("meets: ") and not b.endswith(")"):
+    for r in i.reasons:
+        facts = list(r["facts"])
+        if r["kind"] == "meets" and not facts:
             continue
-        b = b[len("meets: "):] if b.startswith("meets: ") else b
         if i.limb:
-            b = b.replace(f"limbs.{i.limb}.", "")
-        parts.append(b)
+            facts = [f.replace(f"limbs.{i.limb}.", "") for f in facts]
+        text = ("" if r["kind"] == "meets" else f"{r['kind']}: ") + r["label"]
+        if r["kind"] == "unknown":
+            text += " (contradictory facts)" if r["conflict"] else ""
+        else:
+            text += (f" ({'; '.join(facts)})" if facts else "")
+            text += " [contradictory facts: treated as unknown]" if r["conflict"] else ""
+        parts.append(text)
     return "; ".join(parts)
 
 
@@ -100,7 +110,8 @@ def _entry(i: GuidanceItem, limbs: list[str | None], a: Assessment, show_reasons
         label = ""   # the mark says it
     else:
         label = " - " + status.replace("-", " ")
-    indication = f" [for {i.indication}]" if i.indication and i.indication != "venous thromboembolism" else ""
+    # the clinical question, named when it is not the treatment of the VTE itself (keyed on the IRI, not the label)
+    indication = f" [for {i.indication}]" if i.indication_iri and i.indication_iri != VTE_INDICATION else ""
     head = (f"{mark} {i.id}{_leg(limbs)} - {_source(i)}, {grade_text(i)}{CHECK_NOTE.get(i.check, '')}{label}"
             f"{indication}: ")
     statement = i.statement

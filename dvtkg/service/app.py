@@ -161,12 +161,17 @@ def create_app(settings: Settings, guidance: Guidance | None = None,
         patient = str(req.context["patientId"])
         g: Guidance = app.state.guidance
         today = settings_today()
+
+        def assess() -> Any:
+            """The conversion's sheet assessed, or None when the record shows no DVT or PE (nothing to say)."""
+            source = f"{spec.hook} {req.hookInstance}"
+            conversion = convert(for_patient(resources, patient), None, today, source)
+            return g.assess_conversion(conversion, source) if has_vte(conversion.sheet) else None
+
         try:
-            conversion = await run_in_threadpool(convert, for_patient(resources, patient), None, today,
-                                                 f"{spec.hook} {req.hookInstance}")
-            if not has_vte(conversion.sheet):  # no DVT or PE on record: the DVT guidance has nothing to say
+            assessment = await run_in_threadpool(assess)  # one thread hop for the CPU-bound part
+            if assessment is None:
                 return JSONResponse(HookResponse(cards=[]).model_dump(exclude_none=True))
-            assessment = await run_in_threadpool(g.assess, conversion.sheet)
         except PatientDataError as exc:
             return error(400, f"the FHIR data are not usable: {exc}")
         except assessment_errors() as exc:

@@ -2,9 +2,11 @@
 
 Starts ``dvtkg serve`` on a free port (``--workers`` processes, each loading the knowledge base once,
 before the clock starts), then sends ``--requests`` hook calls from ``--concurrency`` concurrent
-async clients (httpx). The call is a ``patient-view`` for the seed case sent as FHIR (prefetched), or,
-with ``--order``, an ``order-select`` of systemic thrombolysis for it. Prints one JSON object with
-the figures and the machine's load average, so that a reader can judge them.
+async clients (httpx). The call is a ``patient-view`` for the seed case sent as FHIR (prefetched), or an
+``order-select`` / ``order-sign`` of systemic thrombolysis for it (``--hooks``, comma-separated, measured
+one after the other against the same server; ``--order`` = ``--hooks order-select``). Prints one JSON
+object with the figures per hook, the CPU count and the machine's load average, so that a reader can
+judge them.
 """
 
 from __future__ import annotations
@@ -35,8 +37,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def seed_request(order: bool) -> tuple[str, dict[str, Any]]:
-    """The hook call to repeat: the seed case's resources as prefetch."""
+HOOKS = {"patient-view": "dvt-guidance", "order-select": "dvt-order-select", "order-sign": "dvt-order-sign"}
+
+
+def seed_request(hook: str) -> tuple[str, dict[str, Any]]:
+    """The hook call to repeat: the seed case's resources as prefetch (orders: a draft alteplase order)."""
     root = paths.project_root()
     bundle = json.loads((root / SEED_BUNDLE).read_text(encoding="utf-8"))
     resources = [e["resource"] for e in bundle.get("entry", [])]
@@ -52,17 +57,16 @@ def seed_request(order: bool) -> tuple[str, dict[str, Any]]:
                 "medicationStatements": searchset("MedicationStatement"),
                 "episodesOfCare": searchset("EpisodeOfCare"), "caseFacts": searchset("QuestionnaireResponse")}
     context: dict[str, Any] = {"userId": "Practitioner/bench", "patientId": pid}
-    if not order:
-        return "dvt-guidance", {"hook": "patient-view", "hookInstance": "bench", "context": context,
-                                "prefetch": prefetch}
+    if hook == "patient-view":
+        return HOOKS[hook], {"hook": hook, "hookInstance": "bench", "context": context, "prefetch": prefetch}
     lysis = {"resourceType": "MedicationRequest", "id": "lysis-1", "status": "draft", "intent": "order",
              "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
                                                        "code": "8410", "display": "alteplase"}]},
              "subject": {"reference": f"Patient/{pid}"}}
-    context.update(selections=["MedicationRequest/lysis-1"],
-                   draftOrders={"resourceType": "Bundle", "type": "collection", "entry": [{"resource": lysis}]})
-    return "dvt-order-select", {"hook": "order-select", "hookInstance": "bench", "context": context,
-                                "prefetch": prefetch}
+    context.update(draftOrders={"resourceType": "Bundle", "type": "collection", "entry": [{"resource": lysis}]})
+    if hook == "order-select":
+        context.update(selections=["MedicationRequest/lysis-1"])
+    return HOOKS[hook], {"hook": hook, "hookInstance": "bench", "context": context, "prefetch": prefetch}
 
 
 def start_server(port: int, workers: int, engine: str, db: Path) -> subprocess.Popen:
@@ -119,6 +123,27 @@ async def load(url: str, body: dict[str, Any], n: int, concurrency: int) -> tupl
     return latencies, errors, time.perf_counter() - start
 
 
+def group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the server's processes (its process group; Linux /proc only).
+
+    Divided by the requests answered, this is the service's cost per call, which the machine's load does
+    not inflate the way it inflates latency.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
@@ -131,21 +156,41 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", choices=("fast", "reference"), default="fast")
     ap.add_argument("--order", action="store_true",
-                    help="order-select of systemic thrombolysis instead of patient-view")
+                    help="order-select of systemic thrombolysis instead of patient-view (= --hooks order-select)")
+    ap.add_argument("--hooks", default="patient-view",
+                    help=f"comma-separated, measured one after the other: {', '.join(HOOKS)} (default patient-view)")
     ap.add_argument("--warmup", type=int, default=4)
     args = ap.parse_args(argv)
-    service, body = seed_request(args.order)
+    hooks = ["order-select"] if args.order else [h.strip() for h in args.hooks.split(",") if h.strip()]
+    unknown = [h for h in hooks if h not in HOOKS]
+    if unknown or not hooks:
+        ap.error(f"--hooks: {', '.join(unknown) or 'none given'}: use {', '.join(HOOKS)}")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     db = paths.build_dir() / "bench-service-feedback.sqlite"
     proc = start_server(port, args.workers, args.engine, db)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    figures = []
     try:
         t0 = time.monotonic()
         wait_ready(base, proc, args.workers)
         startup = time.monotonic() - t0
-        url = f"{base}/cds-services/{service}"
-        asyncio.run(load(url, body, args.warmup, min(args.warmup, args.concurrency)))
-        latencies, errors, elapsed = asyncio.run(load(url, body, args.requests, args.concurrency))
+        for hook in hooks:
+            service, body = seed_request(hook)
+            url = f"{base}/cds-services/{service}"
+            asyncio.run(load(url, body, args.warmup, min(args.warmup, args.concurrency)))
+            cpu_before = group_cpu_seconds(proc.pid)
+            latencies, errors, elapsed = asyncio.run(load(url, body, args.requests, args.concurrency))
+            cpu_after = group_cpu_seconds(proc.pid)
+            figures.append({
+                "hook": hook, "endpoint": f"POST /cds-services/{service}", "requests": args.requests,
+                "errors": errors, "requestsPerSecond": round(len(latencies) / elapsed, 2),
+                "p50Ms": round(percentile(latencies, 0.50) * 1000, 1),
+                "p95Ms": round(percentile(latencies, 0.95) * 1000, 1),
+                "meanMs": round(statistics.fmean(latencies) * 1000, 1), "maxMs": round(max(latencies) * 1000, 1),
+                "serverCpuMsPerRequest": (round((cpu_after - cpu_before) * 1000 / len(latencies), 1)
+                                          if cpu_before is not None and cpu_after is not None else None),
+                "loadAverage": [round(x, 2) for x in os.getloadavg()]})
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -153,16 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
     result = {
-        "endpoint": f"POST /cds-services/{service}", "engine": args.engine, "workers": args.workers,
-        "concurrency": args.concurrency, "requests": args.requests, "errors": errors,
-        "requestsPerSecond": round(len(latencies) / elapsed, 2),
-        "p50Ms": round(percentile(latencies, 0.50) * 1000, 1), "p95Ms": round(percentile(latencies, 0.95) * 1000, 1),
-        "meanMs": round(statistics.fmean(latencies) * 1000, 1), "maxMs": round(max(latencies) * 1000, 1),
-        "startupSeconds": round(startup, 1), "loadAverage": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(),
+        "engine": args.engine, "workers": args.workers, "concurrency": args.concurrency,
+        "startupSeconds": round(startup, 1), "cpus": os.cpu_count(), "loadAverageAtStart": load_before,
+        **(figures[0] if len(figures) == 1 else {"hooks": figures}),
     }
     print(json.dumps(result, indent=2))
-    return 1 if errors else 0
+    return 1 if any(f["errors"] for f in figures) else 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """The knowledge base loaded once per worker, and what the cards need to know about interventions.
 
-The service calls only ``Assessor.assess`` (the project's public API) and reads the result's
-fields; which engine classifies (``fast`` or the HermiT ``reference``) is a setting, so a faster
-engine replaces the reasoner without any change here. The assessor is not shared between
-threads: one lock serialises the calls of a worker (run more workers for more throughput).
+The service calls only ``Assessor.assess`` / ``Assessor.assess_conversion`` (the project's public
+API) and reads the result's fields; which engine classifies (``fast`` or the HermiT ``reference``)
+is a setting, so a faster engine replaces the reasoner without any change here. On ``fast`` the
+assessor is the lean path (``dvtkg.lean``: the compiled knowledge artefact, no rdflib graph per
+request), and the intervention overlaps and labels the order cards need come from a table cached
+next to the artefact (``orderknowledge``: the knowledge graph is read only to build it). The
+assessor is not shared between threads: one lock serialises the calls of a worker (run more
+workers for more throughput).
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from rdflib import RDFS, URIRef
 
 from dvtkg.assessment.model import Assessment, GuidanceItem
 
@@ -30,17 +32,28 @@ class Guidance:
     @classmethod
     def load(cls, engine: str = "fast", root: Path | None = None) -> "Guidance":
         from dvtkg.assessment.pipeline import Assessor
+        from dvtkg.service import orderknowledge
 
-        assessor = Assessor(engine=engine, root=root)
-        overlaps: dict[str, set[str]] = {}
-        for row in assessor.kb.query("guidance-action-overlaps"):
-            overlaps.setdefault(str(row.a), set()).add(str(row.b))
-        labels = {a: str(assessor.kb.graph.value(URIRef(a), RDFS.label) or a.rsplit("#", 1)[-1]) for a in overlaps}
+        assessor = Assessor(engine=engine, root=root)  # fast: the lean path only, the knowledge graph not loaded
+        orders = (orderknowledge.from_graph(assessor.kb) if assessor.lean is None
+                  else orderknowledge.load_cached(assessor.lean.knowledge.stamp, root))
         # the FHIR converter too (code tables, models, UCUM registry): else the first hook call pays seconds
         from dvtkg.fhir.convert import warm_up
 
         warm_up(root)
-        return cls(assessor, overlaps, labels)
+        guidance = cls(assessor, orders.overlaps, orders.labels)
+        guidance.warm_up()
+        return guidance
+
+    def warm_up(self) -> None:
+        """Assess one small case once, so that the first hook call does not pay for what runs only once."""
+        self.assess({"id": "warm-up", "age": 50, "sex": "male", "limbs": {"left": {"veins": ["femoral"]}}})
+
+    @property
+    def knowledge(self) -> Any:
+        """What the statements' actions and options are read from: the lean artefact on fast, else the graph."""
+        lean = self.assessor.lean
+        return lean.knowledge if lean is not None else self.assessor.kb
 
     @property
     def engine(self) -> str:
@@ -51,15 +64,21 @@ class Guidance:
         with self.lock:
             return self.assessor.assess(sheet)
 
+    def assess_conversion(self, conversion: Any, source: str) -> Assessment:
+        """Assess FHIR read already (``dvtkg.fhir.convert.FhirConversion``): its sheet, with the resources'
+        conflicts as data conflicts and the report's unmapped and provenance (as ``dvtkg assess`` does)."""
+        with self.lock:
+            return self.assessor.assess_conversion(conversion, source)
+
     def statement_actions(self, item: GuidanceItem) -> list[str]:
         """The intervention IRIs a statement recommends (or recommends against)."""
-        info = self.assessor.kb.statement_by_id(item.id)
+        info = self.knowledge.statement_by_id(item.id)
         return [str(iri) for iri, _ in info.actions] if info is not None else []
 
     def option_actions(self, item: GuidanceItem) -> dict[str, list[str]]:
         """The statement's options: label -> intervention IRIs (empty when it offers none)."""
-        info = self.assessor.kb.statement_by_id(item.id)
-        safety = self.assessor.kb.safety
+        info = self.knowledge.statement_by_id(item.id)
+        safety = self.knowledge.safety
         if info is None or safety is None:
             return {}
         return {o.label: [str(a) for a in o.actions] for o in safety.options.get(info.iri, [])}

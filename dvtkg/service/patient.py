@@ -1,8 +1,9 @@
 """From the hook's FHIR resources (or a pasted case sheet / Bundle) to an assessment.
 
 The FHIR -> case-sheet mapping is the FHIR module's (``dvtkg.fhir.convert``); this module only
-keeps the resources that belong to the hook's patient, calls it, and hands the sheet to the
-loaded ``Guidance``.
+keeps the resources that belong to the hook's patient, calls it, and hands the conversion to the
+loaded ``Guidance`` (its sheet assessed with the resources' conflicts, unmapped and provenance, as
+``dvtkg assess`` does for a Bundle).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def assess_fhir(guidance: Guidance, resources: list[dict[str, Any]] | None = Non
                 bundle: dict[str, Any] | None = None, at: datetime.date | None = None,
                 source: str = "<hook>") -> Assessed:
     conversion = convert(resources, bundle, at, source)
-    assessment = guidance.assess(conversion.sheet)
+    assessment = guidance.assess_conversion(conversion, source)
     return Assessed(assessment, conversion.sheet, list(conversion.unmapped), dict(conversion.provenance),
                     list(conversion.conflicts))
 
