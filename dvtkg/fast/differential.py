@@ -680,7 +680,7 @@ class Report:
     sheet_live_seconds: list[float] = field(default_factory=list)
     jobs: int = 1
     generation_seconds: float = 0.0
-    case_keys: list[str] = field(default_factory=list)  # the reference key of every generated case, in order
+    case_keys: list[str] = field(default_factory=list)  # the reference key of every generated case, generation order
 
     @property
     def mismatches(self) -> list[Outcome]:
@@ -875,7 +875,8 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     report = Report(outcomes, coverage, fixtures, time.perf_counter() - start, len(type_live) + len(sheet_live))
     report.generated, report.not_compared, report.coverage_cases = len(pool), skipped, report_first
     report.live_seconds = type_live
-    report.case_keys = keys
+    key_of = {id(c): k for c, k in zip(ordered, keys, strict=True)}
+    report.case_keys = [key_of[id(c)] for c in pool]  # generation order: a smaller run's pool is a prefix
     report.sheet_outcomes, report.sheets_generated, report.sheet_live_seconds = (sheet_outcomes, len(sheet_list),
                                                                                  sheet_live)
     report.jobs, report.generation_seconds = jobs, generation_seconds
