@@ -505,19 +505,19 @@ class Reference:
 
 
 def owl_digest(owl_path: Path) -> str:
-    """The identity of the reasoner TBox HermiT's cached answers hold for.
+    """The identity of the reasoner TBox HermiT's cached answers hold for: its compiled hash.
 
     Not the file's bytes: the RDF/XML writer orders statements and names blank nodes anew on
-    every build, so two builds of the same knowledge differ byte for byte. The file's name
-    carries the knowledge hash (of the ontology sources) and the reasoner-slice version; the
-    compiled TBox hash (a canonical form of every axiom, dvtkg.fast) is added so that a change
-    of the slice's construction without a version bump still starts a new cache.
+    every build, so two builds of the same knowledge differ byte for byte. The compiled TBox
+    hash (dvtkg.fast) is a canonical form of every logical axiom (the compiler refuses any
+    triple it does not read, and leaves out only annotations, which HermiT ignores too), so
+    an edit elsewhere in the knowledge keeps the answers and any change of an axiom starts a
+    new cache. A TBox the compiler refuses falls back to the file's bytes.
     """
-    stem = owl_path.name
     try:
-        stem += "|" + load_or_compile(owl_path).tbox_hash
+        stem = "tbox|" + load_or_compile(owl_path).tbox_hash
     except (UnsupportedAxiom, ValueError, OSError):
-        stem += "|" + hashlib.sha256(owl_path.read_bytes()).hexdigest()
+        stem = "bytes|" + hashlib.sha256(owl_path.read_bytes()).hexdigest()
     return hashlib.sha256(stem.encode()).hexdigest()[:16]
 
 
