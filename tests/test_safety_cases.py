@@ -187,6 +187,9 @@ EXPECTATIONS: list[tuple[str, str, str | None, str, str]] = [
     (PREG22, "ASH18P-NOCDT", "left", A, "pregnant with acute lower-extremity DVT on this limb"),
     # ---- 6. PE with haemodynamic compromise + iliofemoral DVT --------------------------
     (PESHOCK, "AHA11-T5", None, N, "rule 17: PE with haemodynamic compromise present -> T5 does not apply"),
+    # ASH 2020 R1 is for uncomplicated DVT: a PE with haemodynamic compromise excludes home treatment (modelling
+    # choice, see the statement's curator remark), even though this sheet states no other reason for admission
+    (PESHOCK, "ASH20-R1", None, N, "PE with haemodynamic compromise is not uncomplicated VTE"),
     (PESHOCK, "ASH20-R6", None, A, "PE with haemodynamic compromise; every rule-6 blocking fact stated absent, bleeding risk low"),
     (PESHOCK, "CHEST21-07", None, A, "PE, systolic 80 < 90, bleeding risk low (not high); nothing blocks"),
     (PESHOCK, "ASH20-R9", None, A, "PE + thrombolysis appropriate because ASH20-R6 / CHEST21-07 apply (rule 8)"),
@@ -564,6 +567,17 @@ def test_alert_data_conflicts(results):
     # against active bleeding) are treated as unknown, so they raise no banner of their own
     assert "data-conflicts" in ids, ids
     assert not {"pregnancy", "anticoagulation-contraindicated"} & ids, ids
+
+
+def test_limb_threat_alert_never_offers_a_blocked_statement(results):
+    # rules 14 and 15: the limb-threat alert points to catheter-directed thrombolysis (AHA11-T1); with active
+    # bleeding and an absolute contraindication AHA11-T1 is blocked, so the alert must name it as blocked for this
+    # patient and not as the statement to read first (its message names no statement of its own)
+    bleed = alert(results(BLEED), "limb-threatening-dvt")
+    assert "AHA11-T1" in bleed["blockedHere"] and "AHA11-T1" not in bleed["see"], bleed
+    assert "AHA11-T1" not in bleed["message"]
+    seed = alert(results(SEED), "limb-threatening-dvt")
+    assert "AHA11-T1" in seed["see"] and seed["blockedHere"] == [], seed
 
 
 def test_alert_absolute_contraindication(results):

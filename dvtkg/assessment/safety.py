@@ -135,9 +135,13 @@ def raise_alerts(kb: KnowledgeBase, facts: CaseFacts, items: list[GuidanceItem],
             telling = [f for f in facts_shown if not f.endswith((" = false", " = none", " = normal"))]
             facts_shown = telling or facts_shown
         blocks = _blocked_by_alert(kb, alert.criterion, ev_results) if alert.criterion is not None else []
-        see = sorted({i.id for i in items if i.status == "applies" and
-                      any(str(p).rsplit("/", 1)[-1] == i.id for p in alert.points_to)})
-        out.append({"id": alert.id, "message": alert.message, "facts": facts_shown, "blocks": blocks, "see": see})
+        pointed = [i for i in items if any(str(p).rsplit("/", 1)[-1] == i.id for p in alert.points_to)]
+        see = sorted({i.id for i in pointed if i.status == "applies"})
+        # a statement the alert points to that is blocked for this patient (rule 14): said next to the alert, so
+        # that the alert is never read as offering it
+        blocked_here = sorted({i.id for i in pointed if i.status == "blocked"} - set(see))
+        out.append({"id": alert.id, "message": alert.message, "facts": facts_shown, "blocks": blocks, "see": see,
+                    "blockedHere": blocked_here})
     return out
 
 

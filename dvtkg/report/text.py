@@ -156,8 +156,11 @@ def _alerts(a: Assessment) -> list[str]:
     out: list[str] = []
     for al in a.alerts:
         blocks = ", ".join(al.get("blocks", []))
-        out += _wrap(f"ALERT: {al.get('message', al.get('id', ''))}" + (f" Blocks: {blocks}." if blocks else ""),
-                     "", "  ")
+        see = ", ".join(al.get("see", []))
+        blocked_here = ", ".join(al.get("blockedHere", []))
+        out += _wrap(f"ALERT: {al.get('message', al.get('id', ''))}" + (f" Blocks: {blocks}." if blocks else "")
+                     + (f" See: {see}." if see else "")
+                     + (f" Blocked for this patient: {blocked_here}." if blocked_here else ""), "", "  ")
     if a.data_conflicts and not any(al.get("id") == "data-conflict" for al in a.alerts):
         out += _wrap("ALERT: the case data contradict each other; the contradicted facts were treated as unknown "
                      "(see CONTRADICTIONS IN THE CASE DATA).", "", "  ")

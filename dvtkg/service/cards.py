@@ -137,6 +137,9 @@ def alert_cards(assessment: Assessment, service: str, patient: str, links: Links
             detail += ["", "Blocks:"] + [f"- {b}" for b in alert["blocks"]]
         if see:
             detail += ["", "See: " + ", ".join(f"[{sid}]({links.statement(sid)})" for sid in alert.get("see", []))]
+        if alert.get("blockedHere"):
+            detail += ["", "Blocked for this patient: " + ", ".join(
+                f"[{sid}]({links.statement(sid)})" for sid in alert["blockedHere"])]
         source = source_of(see[0]) if see else Source(label=SAFETY_LABEL, url=links.docs)
         out.append(Card(uuid=card_uuid(service, "alert", alert.get("id"), scope, patient),
                         summary=clip(f"Safety alert: {alert.get('message', '')}"), indicator="critical",
