@@ -92,11 +92,15 @@ test-fast: java build $(STAMP) ## build + every test not marked slow (pytest -m 
 demo: build validate $(STAMP) ## the main job: assess the seed case (massive bilateral DVT, phlegmasia on one side) and print the report
 	$(DVTKG) assess $(SEED_CASE)
 
-# `make differential N=2000`: the fast classifier against HermiT on N generated cases, no time limit
-# (HermiT's answers are cached in build/differential/, so `make test` then compares them all).
+# `make differential N=10000`: the fast classifier against HermiT on N generated cases and the whole assessments
+# (fast against reference) on SHEETS case sheets, on JOBS worker processes (one JVM each), no time limit.
+# HermiT's answers are cached in build/differential/; those `make test` needs (its first 1,000 cases and 100
+# sheets) are written to tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz, to be committed.
 N ?= 2000
-differential: build $(STAMP) ## compare the fast classifier with HermiT on N generated cases (make differential N=5000)
-	$(PY) -m dvtkg.fast.differential --cases $(N) --write-fixtures
+JOBS ?= 2
+SHEETS ?= 1000
+differential: build $(STAMP) ## compare the fast engine with HermiT / the reference engine (make differential N=10000 JOBS=2)
+	$(PY) -m dvtkg.fast.differential --cases $(N) --jobs $(JOBS) --sheets $(SHEETS) --answers 1000,100 --write-fixtures
 
 bench: build $(STAMP) ## both engines: p50/p95 per stage, cold CLI, cases/s, batch, peak RSS -> build/bench.json
 	$(PY) -m dvtkg.bench --cases $(BENCH_CASES)

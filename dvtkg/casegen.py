@@ -93,11 +93,9 @@ def generate_case(i: int, seed: int = 20261201) -> dict[str, Any]:
     }
 
 
-def thresholds_from_tbox(compiled: Any, keys: Any) -> dict[str, list[Decimal]]:
-    """Every facet bound of the compiled TBox, by the case key of its property (``dvtkg.fast`` artefact).
-
-    The cohort generator puts values on each bound and one step either side of it.
-    """
+def facet_bounds(compiled: Any) -> dict[str, set[Decimal]]:
+    """Every bound a facet of the compiled TBox (``dvtkg.fast`` artefact) compares a data property with,
+    in class definitions and superclass expressions, by property IRI."""
     out: dict[str, set[Decimal]] = {}
 
     def walk(e: Any) -> None:
@@ -109,13 +107,25 @@ def thresholds_from_tbox(compiled: Any, keys: Any) -> dict[str, list[Decimal]]:
         elif e[0] in ("some", "all"):
             walk(e[2])
         elif e[0] == "dsome" and e[2][0] == "facet":
-            spec = keys.by_prop.get(URIRef(e[1]))
-            if spec is not None:
-                for _facet, bound in e[2][2]:
-                    out.setdefault(spec.key, set()).add(Decimal(bound))
-    for bodies in compiled.definitions.values():
+            for _facet, bound in e[2][2]:
+                out.setdefault(e[1], set()).add(Decimal(bound))
+    for bodies in list(compiled.definitions.values()) + list(compiled.supers.values()):
         for body in bodies:
             walk(body)
+    return out
+
+
+def thresholds_from_tbox(compiled: Any, keys: Any) -> dict[str, list[Decimal]]:
+    """Every facet bound of the compiled TBox, by the case key of its property (``dvtkg.fast`` artefact).
+
+    The cohort generator puts values on each bound and one step either side of it; the
+    differential generator (``dvtkg.fast.differential``) reads the same bounds by property.
+    """
+    out: dict[str, set[Decimal]] = {}
+    for prop, bounds in facet_bounds(compiled).items():
+        spec = keys.by_prop.get(URIRef(prop))
+        if spec is not None:
+            out.setdefault(spec.key, set()).update(bounds)
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
@@ -134,7 +144,8 @@ def _random_value(rng: random.Random, spec: Any) -> Any:
     return rng.randint(lo, hi)
 
 
-def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
+def put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set a dotted case key (``signs.cyanosis``) in a sheet, making the groups on the way."""
     parts = dotted.split(".")
     target = sheet
     for p in parts[:-1]:
@@ -161,13 +172,13 @@ def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]]
     sheet["id"] = f"cohort-{i:07d}"
     for key, spec in sorted(keys.patient.items()):
         if rng.random() < 0.25:
-            _put(sheet, key, None if rng.random() < 0.3 else _random_value(rng, spec))
+            put(sheet, key, None if rng.random() < 0.3 else _random_value(rng, spec))
     for limb in list(sheet["limbs"].values()):
         for key, spec in sorted(keys.limb.items()):
             if key in _CONFLICT_PRONE:
                 continue  # set below, at the conflict rate
             if rng.random() < 0.15:
-                _put(limb, key, None if rng.random() < 0.3 else _random_value(rng, spec))
+                put(limb, key, None if rng.random() < 0.3 else _random_value(rng, spec))
     for key in rng.sample(sorted(thresholds), k=min(len(thresholds), rng.randint(0, 4))):
         spec = keys.patient.get(key)
         if spec is None:
@@ -177,7 +188,7 @@ def generate_cohort_case(i: int, keys: Any, thresholds: dict[str, list[Decimal]]
         value = bound + rng.choice((-step, Decimal(0), step))
         if spec.minimum is not None and value < spec.minimum or spec.maximum is not None and value > spec.maximum:
             continue
-        _put(sheet, key, int(value) if spec.kind in ("integer", "days-or-none") else float(value))
+        put(sheet, key, int(value) if spec.kind in ("integer", "days-or-none") else float(value))
     roll = rng.random()
     if roll < 0.05:
         sheet.pop("limbs")

@@ -1,4 +1,4 @@
-"""Differential proof: the fast classifier and HermiT agree on generated cases.
+"""Differential proof: the fast engine agrees with HermiT and with the reference engine on generated cases.
 
 1. The warm reference (HermiT in one JVM through JPype, dvtkg.fast.reference) agrees with
    the owlready2 path the pipeline uses (dvtkg.reason.classify) on example cases and on
@@ -8,20 +8,29 @@
    contradictions as graph mutations, the examples and fixtures): the fast engine
    classifies all of them; HermiT is asked every case that brings new coverage, then the
    rest up to DVTKG_DIFF_MIN cases (default 1,000) whatever the time, then as many others
-   as fit in DVTKG_DIFF_SECONDS (no limit unless set). HermiT's answers are cached in
-   build/differential/ by TBox file and case-graph hash: a fresh clone asks HermiT live
-   (warm, seconds a case at most), a rerun with an unchanged TBox reads the cache, and
-   `make differential N=...` fills it for larger runs. Gates: at least DVTKG_DIFF_MIN cases
-   compared; no mismatch (a mismatch is
-   shrunk and written to tests/fixtures/differential/), every defined class derived at
-   least once, every Met/NotMet pair seen met, not met and unknown, and "both" wherever
-   HermiT finds the two classes satisfiable together (the others are reported).
+   as fit in DVTKG_DIFF_SECONDS (no limit unless set). Then the whole assessments on
+   DVTKG_DIFF_SHEETS (default 100) generated case sheets (dvtkg.fast.wholejson): the fast
+   engine's JSON equal to the reference engine's (HermiT + the SPARQL guidance) in canonical
+   order, or both refusing the sheet with the same violations.
+
+   HermiT's answers: tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz holds those this
+   test needs, written by `make differential` for the TBox it ran on (the digest: the
+   knowledge-hashed name of the reasoner TBox file and the compiled TBox hash), so a fresh
+   clone does not ask HermiT a thousand times; DVTKG_DIFF_RECHECK (default 20) of them, a new
+   random sample each run (its seed is printed on failure), are asked live again and must be
+   equal, so a stale or doctored answer file fails. Answers not in it (a changed TBox, new
+   cases) are asked live and cached in build/differential/. Gates: at least DVTKG_DIFF_MIN
+   cases compared; no mismatch (a mismatch is shrunk and written to
+   tests/fixtures/differential/), every defined class derived at least once, every Met/NotMet
+   pair seen met, not met and unknown, and "both" wherever HermiT finds the two classes
+   satisfiable together (the others are reported); no whole-assessment mismatch.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 from rdflib import URIRef
@@ -34,6 +43,10 @@ from dvtkg.reason import _subjects, classify, reasoner_case_graph
 N_CASES = int(os.environ.get("DVTKG_DIFF_CASES", "1000"))
 MIN_COMPARED = min(N_CASES, int(os.environ.get("DVTKG_DIFF_MIN", "1000")))
 SECONDS = float(os.environ["DVTKG_DIFF_SECONDS"]) if os.environ.get("DVTKG_DIFF_SECONDS") else None
+# whole assessments compared (fast engine JSON against the reference engine's) on generated case sheets
+N_SHEETS = int(os.environ.get("DVTKG_DIFF_SHEETS", "100"))
+# committed HermiT answers re-asked live each run
+RECHECK = int(os.environ.get("DVTKG_DIFF_RECHECK", "20"))
 REFERENCE_EXAMPLES = ("missing-data-sparse.json", "seed-massive-bilateral-dvt.json", "contradictory-data.json")
 
 
@@ -73,12 +86,28 @@ def test_warm_reference_agrees_with_the_owlready2_path(assessor: Assessor, warm_
 def test_fast_agrees_with_hermit_on_generated_cases(assessor: Assessor, warm_hermit: WarmHermit) -> None:
     root = assessor.kb.root
     report = differential.run(assessor, N_CASES, seconds=SECONDS, min_compared=MIN_COMPARED, hermit=warm_hermit,
-                              shrink_to=root / "tests" / "fixtures" / "differential")
+                              shrink_to=root / "tests" / "fixtures" / "differential", sheets=N_SHEETS,
+                              min_sheets=N_SHEETS)
     summary = report.summary()
     print("\ndifferential:", json.dumps(summary, indent=1))
     assert not report.mismatches, (
         f"{len(report.mismatches)} mismatch(es); shrunk fixtures: {summary['fixturesWritten']}; first: "
         f"{report.mismatches[0].case.name}")
+    # the whole assessments: the fast engine's JSON equals the reference engine's on every sheet
+    whole = summary["wholeAssessment"]
+    assert whole["mismatches"] == 0, f"whole assessments differ: {whole['firstMismatches']}"
+    assert whole["compared"] >= N_SHEETS
+    # generated sheets the contract refuses are compared too (both engines must refuse them alike)
+    assert 0 < whole["refusedByBoth"] < whole["compared"]
+    # HermiT's answers read from the committed answer file are re-asked live on a sample, a new one each run
+    committed = differential.read_answers(root / "tests" / "fixtures" / "differential"
+                                          / f"hermit-{differential.owl_digest(assessor.kb.owl_path)}.jsonl.gz")
+    from_file = [o for o in report.outcomes if o.key in committed]
+    seed = random.randrange(10**6)
+    for o in random.Random(seed).sample(from_file, min(RECHECK, len(from_file))):
+        live = warm_hermit.classify_graph(o.case.graph, o.case.subjects)
+        found = None if live is None else differential._by_subject(live, o.case.subjects)
+        assert found == o.reference, f"committed HermiT answer for {o.case.name} is stale (sample seed {seed})"
     assert summary["generated"] == N_CASES
     assert summary["cases"] >= MIN_COMPARED, f"only {summary['cases']} cases compared with HermiT"
     assert summary["cases"] >= summary["coverageCases"] > 0

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gzip
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -45,11 +47,11 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, XSD
 
 from dvtkg import logs, paths, progress
-from dvtkg.casegen import generate_case
+from dvtkg.casegen import facet_bounds, generate_case, put
 from dvtkg.cases.errors import CaseInputError, CaseValidationError
 from dvtkg.cases.vocab import DVT
 from dvtkg.fast.classify import FastClassifier, load_or_compile
-from dvtkg.fast.compile import CompiledClassifier
+from dvtkg.fast.compile import CompiledClassifier, UnsupportedAxiom
 from dvtkg.fast.entail import UnsupportedCase
 from dvtkg.reason import TBOX_IRI, _subjects, reasoner_case_graph
 
@@ -78,6 +80,7 @@ class Outcome:
     fast_seconds: float
     reference_seconds: float
     refused: str = ""
+    key: str = ""  # the reference (cache) key, when known
 
     @property
     def agrees(self) -> bool:
@@ -85,27 +88,6 @@ class Outcome:
 
 
 # ----- the generator
-
-def facet_bounds(compiled: CompiledClassifier) -> dict[str, set[Decimal]]:
-    """Every bound a facet of the TBox compares a data property with."""
-    out: dict[str, set[Decimal]] = {}
-
-    def walk(e: Any) -> None:
-        if isinstance(e, str):
-            return
-        if e[0] in ("and", "or"):
-            for x in e[1]:
-                walk(x)
-        elif e[0] in ("some", "all"):
-            walk(e[2])
-        elif e[0] == "dsome" and e[2][0] == "facet":
-            for _, lexical in e[2][2]:
-                out.setdefault(e[1], set()).add(Decimal(lexical))
-    for bodies in list(compiled.definitions.values()) + list(compiled.supers.values()):
-        for b in bodies:
-            walk(b)
-    return out
-
 
 def _number(x: Decimal, integral: bool) -> int | float:
     return int(x) if integral else float(x)
@@ -133,14 +115,6 @@ def key_domain(spec: Any, bounds: set[Decimal]) -> list[Any]:
     if spec.kind == "days-or-none":
         out.append("none")
     return [*out, None]
-
-
-def _put(sheet: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    node = sheet
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
 
 
 class Generator:
@@ -191,7 +165,7 @@ class Generator:
             for key, dom in self.domains.items():
                 value = dom[i % len(dom)]
                 if value is not None:
-                    _put(sheet, key, value)
+                    put(sheet, key, value)
             for j, side in enumerate(SIDES):
                 limb = self._limb_config(rng, i + j)
                 if limb is None:
@@ -199,7 +173,7 @@ class Generator:
                 for key, dom in self.limb_domains.items():
                     value = dom[(i + j) % len(dom)]
                     if value is not None:
-                        _put(limb, key, value)
+                        put(limb, key, value)
                 sheet["limbs"][side] = limb
             extra = {p: b[i % len(b)] for p, b in self.unkeyed_bounds.items()}
             yield f"sweep-{i:03d}", sheet, extra
@@ -212,7 +186,7 @@ class Generator:
             if rng.random() >= p_unknown:
                 value = rng.choice(dom)
                 if value is not None:
-                    _put(sheet, key, value)
+                    put(sheet, key, value)
         for side in SIDES:
             limb = self._limb_config(rng)
             if limb is None:
@@ -221,7 +195,7 @@ class Generator:
                 if rng.random() >= p_unknown:
                     value = rng.choice(dom)
                     if value is not None:
-                        _put(limb, key, value)
+                        put(limb, key, value)
             sheet["limbs"][side] = limb
         extra = {}
         for p, b in self.unkeyed_bounds.items():
@@ -462,22 +436,27 @@ class TypesSource(Protocol):
 
 
 class Reference:
-    """HermiT answers (warm JPype reasoner), cached by TBox file and case-graph hash."""
+    """HermiT answers (warm JPype reasoner), cached by TBox file and case-graph hash.
 
-    def __init__(self, owl_path: Path, cache_dir: Path | None, hermit: Any = None) -> None:
+    The cache is read from ``cache_dir/hermit-<owl hash>.jsonl`` (``make differential``'s, appended to
+    as HermiT answers) and from the committed answer files given as ``answer_files`` (read only).
+    With ``write=False`` (a worker process) nothing is written: the answers HermiT gave are kept in
+    ``fresh`` for the parent process, the only writer of the cache file.
+    """
+
+    def __init__(self, owl_path: Path, cache_dir: Path | None, hermit: Any = None,
+                 answer_files: tuple[Path, ...] = (), write: bool = True) -> None:
         self.owl_path = owl_path
-        digest = hashlib.sha256(owl_path.read_bytes()).hexdigest()[:16]
-        self.cache_path = (cache_dir / f"hermit-{digest}.jsonl") if cache_dir else None
+        self.digest = owl_digest(owl_path)
+        self.cache_path = (cache_dir / f"hermit-{self.digest}.jsonl") if cache_dir else None
         self.cache: dict[str, Any] = {}
-        if self.cache_path and self.cache_path.exists():
-            for line in self.cache_path.read_text().splitlines():
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue  # a line another run is still writing
-                self.cache[row["key"]] = row["types"]
+        for path in (*answer_files, *([self.cache_path] if self.cache_path else [])):
+            self.cache.update(read_answers(path))
+        self.write = write
+        self.fresh: list[tuple[str, Any]] = []
         self._hermit = hermit  # a WarmHermit already started on owl_path may be shared (one JVM per process)
         self.live = 0
+        self.live_seconds: list[float] = []
 
     @staticmethod
     def key(case: DiffCase) -> str:
@@ -492,9 +471,19 @@ class Reference:
             self._hermit = WarmHermit(self.owl_path)
         return self._hermit
 
-    def types(self, case: DiffCase) -> tuple[dict[str, set[str]] | None, float, bool]:
+    def add(self, key: str, row: Any) -> None:
+        """Record an answer: in memory, then in the cache file (or in ``fresh`` for the parent to write)."""
+        self.cache[key] = row
+        if not self.write:
+            self.fresh.append((key, row))
+        elif self.cache_path:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.cache_path.open("a") as fh:
+                fh.write(json.dumps({"key": key, "types": row}) + "\n")
+
+    def types(self, case: DiffCase, key: str | None = None) -> tuple[dict[str, set[str]] | None, float, bool]:
         """(types per subject or None, seconds, cached?)."""
-        key = self.key(case)
+        key = key or self.key(case)
         if key in self.cache:
             row = self.cache[key]
             return (None if row is None else {k: set(v) for k, v in row.items()}), 0.0, True
@@ -502,13 +491,50 @@ class Reference:
         g = self.hermit().classify_graph(case.graph, case.subjects)
         seconds = time.perf_counter() - start
         self.live += 1
+        self.live_seconds.append(seconds)
         found = None if g is None else _by_subject(g, case.subjects)
-        self.cache[key] = None if found is None else {k: sorted(v) for k, v in found.items()}
-        if self.cache_path:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            with self.cache_path.open("a") as fh:
-                fh.write(json.dumps({"key": key, "types": self.cache[key]}) + "\n")
+        self.add(key, None if found is None else {k: sorted(v) for k, v in found.items()})
         return found, seconds, False
+
+    def satisfiable(self, classes: list[str]) -> bool:
+        """HermiT: is the intersection of the named classes satisfiable with the TBox? (cached too)"""
+        key = "satisfiable|" + "|".join(sorted(classes))
+        if key not in self.cache:
+            self.add(key, bool(self.hermit().satisfiable(classes)))
+        return bool(self.cache[key])
+
+
+def owl_digest(owl_path: Path) -> str:
+    """The identity of the reasoner TBox HermiT's cached answers hold for: its compiled hash.
+
+    Not the file's bytes: the RDF/XML writer orders statements and names blank nodes anew on
+    every build, so two builds of the same knowledge differ byte for byte. The compiled TBox
+    hash (dvtkg.fast) is a canonical form of every logical axiom (the compiler refuses any
+    triple it does not read, and leaves out only annotations, which HermiT ignores too), so
+    an edit elsewhere in the knowledge keeps the answers and any change of an axiom starts a
+    new cache. A TBox the compiler refuses falls back to the file's bytes.
+    """
+    try:
+        stem = "tbox|" + load_or_compile(owl_path).tbox_hash
+    except (UnsupportedAxiom, ValueError, OSError):
+        stem = "bytes|" + hashlib.sha256(owl_path.read_bytes()).hexdigest()
+    return hashlib.sha256(stem.encode()).hexdigest()[:16]
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """HermiT answers of a cache file (JSON lines, gzip-compressed if the name ends in .gz)."""
+    if not path.exists():
+        return {}
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode()
+    out: dict[str, Any] = {}
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue  # a line another run is still writing
+        out[row["key"]] = row["types"]
+    return out
 
 
 def _by_subject(g: Graph, subjects: list[URIRef]) -> dict[str, set[str]]:
@@ -525,7 +551,8 @@ def fast_types(fast: FastClassifier, case: DiffCase) -> dict[str, set[str]] | No
 
 # ----- comparing, shrinking, coverage
 
-def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase) -> Outcome:
+def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase, key: str | None = None) -> Outcome:
+    """Both engines' answers for a case (``key``: its reference key, when already computed)."""
     start = time.perf_counter()
     try:
         f = fast_types(fast, case)
@@ -533,8 +560,8 @@ def compare(fast: FastClassifier, ref: TypesSource, case: DiffCase) -> Outcome:
     except UnsupportedCase as exc:
         f, refused = None, str(exc)
     fs = time.perf_counter() - start
-    r, rs, _ = ref.types(case)
-    return Outcome(case, f, r, fs, rs, refused)
+    r, rs, _ = ref.types(case) if key is None else ref.types(case, key=key)  # type: ignore[call-arg]
+    return Outcome(case, f, r, fs, rs, refused, key or "")
 
 
 def _statements(g: Graph) -> list[list[tuple]]:
@@ -647,16 +674,27 @@ class Report:
     coverage_cases: int = 0
     both_unsatisfiable: list[str] = field(default_factory=list)
     both_satisfiable_unseen: list[str] = field(default_factory=list)
+    live_seconds: list[float] = field(default_factory=list)  # each live HermiT call of the type differential
+    sheet_outcomes: list[Any] = field(default_factory=list)  # dvtkg.fast.wholejson.SheetOutcome
+    sheets_generated: int = 0
+    sheet_live_seconds: list[float] = field(default_factory=list)
+    jobs: int = 1
+    generation_seconds: float = 0.0
+    case_keys: list[str] = field(default_factory=list)  # the reference key of every generated case, generation order
 
     @property
     def mismatches(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.agrees]
 
+    @property
+    def sheet_mismatches(self) -> list[Any]:
+        return [o for o in self.sheet_outcomes if not o.same]
+
     def summary(self) -> dict[str, Any]:
         def median(xs: list[float]) -> float:
             xs = sorted(xs)
             return xs[len(xs) // 2] if xs else 0.0
-        live = [o.reference_seconds for o in self.outcomes if o.reference_seconds > 0]
+        live = self.live_seconds or [o.reference_seconds for o in self.outcomes if o.reference_seconds > 0]
         missing_states = self.coverage.missing_states()
         return {
             "generated": self.generated,
@@ -680,6 +718,19 @@ class Report:
             "hermitMedianMs": round(median(live) * 1000, 1) if live else None,
             "hermitLiveCalls": self.live_reference,
             "seconds": round(self.seconds, 1),
+            "generationSeconds": round(self.generation_seconds, 1),
+            "jobs": self.jobs,
+            "wholeAssessment": {
+                "sheets": self.sheets_generated,
+                "compared": len(self.sheet_outcomes),
+                "mismatches": len(self.sheet_mismatches),
+                "refusedByBoth": sum(1 for o in self.sheet_outcomes if o.same and o.refused),
+                "fastMedianMs": round(median([o.fast_seconds for o in self.sheet_outcomes]) * 1000, 2),
+                "referenceMedianMs": round(median([o.reference_seconds for o in self.sheet_outcomes]) * 1000, 1),
+                "hermitLiveCalls": len(self.sheet_live_seconds),
+                "hermitMedianMs": round(median(self.sheet_live_seconds) * 1000, 1) if self.sheet_live_seconds else None,
+                "firstMismatches": [f"{o.name}: {o.diff}" for o in self.sheet_mismatches[:5]],
+            },
             "fixturesWritten": [str(p) for p in self.fixtures],
         }
 
@@ -699,21 +750,37 @@ def _count(xs: Any) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+def answer_files(root: Path) -> tuple[Path, ...]:
+    """The committed HermiT answer files (tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz)."""
+    return tuple(sorted((root / "tests" / "fixtures" / "differential").glob("hermit-*.jsonl.gz")))
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool = True, shrink_to: Path | None = None,
-        root: Path | None = None, min_compared: int = 0, hermit: Any = None) -> Report:
-    """Generate n_cases cases, classify all with the fast engine, and compare with HermiT as many as time allows.
+        root: Path | None = None, min_compared: int = 0, hermit: Any = None, jobs: int = 1, sheets: int = 0,
+        min_sheets: int = 0) -> Report:
+    """Generate n_cases cases, classify all with the fast engine, and compare with HermiT as many as time allows;
+    then compare whole assessments (fast engine against reference engine) on ``sheets`` case sheets.
 
     The cases HermiT is asked first are those that bring new coverage (a defined class
     derived, a Met/NotMet state reached) by the fast engine's answer; the rest follow in
     generation order. With ``seconds``, cases HermiT has not answered before (not in the
     cache) are no longer asked once the time is spent; they are counted as not compared.
-    The first ``min_compared`` cases are always compared, whatever the time (the gate of
-    ``make test``); ``hermit`` is a started WarmHermit to reuse.
+    The first ``min_compared`` cases (and ``min_sheets`` sheets) are always compared, whatever
+    the time (the gate of ``make test``); ``hermit`` is a started WarmHermit to reuse.
+    ``jobs`` > 1 asks HermiT on that many worker processes (one JVM each, dvtkg.fast.parallel).
     """
+    from dvtkg.fast import parallel, wholejson
+
     root = root or assessor.kb.root
     compiled = load_or_compile(assessor.kb.owl_path)
     fast = FastClassifier(compiled)
-    ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None, hermit)
+    ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None, hermit,
+                    answer_files=answer_files(root) if cache else ())
     gen = Generator(assessor, compiled)
     start = time.perf_counter()
     pool: list[DiffCase] = []
@@ -733,30 +800,90 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
         seen.add(case, types, case.graph)
         after = (len(seen.derived), sum(len(v) for v in seen.pairs.values()))
         (first if after != before else rest).append(case)
+    generation_seconds = time.perf_counter() - start
+    report_first = len(first)
+    always = max(report_first, min_compared)
+    ordered = first + rest
+    keys = [ref.key(c) for c in ordered]
+
+    def out_of_time(done: int, floor: int) -> bool:
+        return done >= floor and seconds is not None and time.perf_counter() - start > seconds
+
+    # 1. HermiT's answers for the cases it has not answered before (on `jobs` processes), then
+    # 2. the whole assessments on case sheets, interleaved with the rest on the same workers
+    to_ask = [(k, c) for k, c in zip(keys, ordered, strict=True) if k not in ref.cache]
+    sheet_list = list(wholejson.sheets(assessor.kb, compiled, gen, root, sheets)) if sheets else []
+    sheet_outcomes: list[Any] = []
+    sheet_live: list[float] = []
+    asked = {"types": 0, "sheets": 0}
+    chunk = 8 if jobs > 1 else 1
+
+    def tasks() -> Iterator[tuple[str, list]]:
+        type_chunks = _chunks([(k, c.graph.serialize(format="nt"), [str(s) for s in c.subjects]) for k, c in to_ask],
+                              chunk)
+        sheet_chunks = _chunks(sheet_list, chunk)
+        # interleaved, so that a run stopped by --seconds has compared some of both
+        every = max(1, len(to_ask) // max(1, len(sheet_list)))
+        for i, t in enumerate(type_chunks):
+            yield ("types", t)
+            if i % every == every - 1:
+                s = next(sheet_chunks, None)
+                if s is not None:
+                    yield ("sheets", s)
+        yield from (("sheets", s) for s in sheet_chunks)
+
+    def stop() -> bool:
+        # the coverage cases and the first min_compared are always asked; the time limit applies to the rest
+        return out_of_time(asked["types"], always) and out_of_time(asked["sheets"], min_sheets)
+
+    type_live: list[float] = []
+
+    def on_result(kind: str, out: list) -> None:
+        asked[kind] += len(out)
+        if kind == "types":
+            type_live.extend(sec for _, _, sec in out if sec > 0)
+        else:
+            for outcome, live in out:
+                sheet_outcomes.append(outcome)
+                sheet_live.extend(live)
+    if to_ask or sheet_list:
+        parallel.run_tasks(progress.bar(tasks(), desc=f"differential ({jobs} job(s))",
+                                        total=-(-len(to_ask) // chunk) - (-len(sheet_list) // chunk), unit="chunk"),
+                           jobs, ref, on_result, assessor, stop=stop, answer_files=answer_files(root) if cache else ())
+
+    # 3. compare: every answered case (from the cache now)
     coverage = Coverage.of(compiled)
     outcomes: list[Outcome] = []
     fixtures: list[Path] = []
     skipped = 0
-    report_first = len(first)
-    always = max(report_first, min_compared)
-    ordered = first + rest
-    for i, case in enumerate(progress.bar(ordered, desc="differential", total=len(ordered), unit="case")):
-        # the coverage cases and the first min_compared are always compared; the time limit applies to the rest
-        if i >= always and seconds is not None and time.perf_counter() - start > seconds \
-                and not ref.cached(case):
+    for key, case in zip(keys, ordered, strict=True):
+        if key not in ref.cache:
             skipped += 1
             continue
-        out = compare(fast, ref, case)
+        out = compare(fast, ref, case, key)
         outcomes.append(out)
         coverage.add(case, out.reference, case.graph)
         if not out.agrees and shrink_to is not None:
             fixtures.append(write_fixture(shrink(fast, ref, case), shrink_to))
-    report = Report(outcomes, coverage, fixtures, time.perf_counter() - start, ref.live)
+    sheet_mismatches = [o for o in sheet_outcomes if not o.same]
+    if sheet_mismatches and shrink_to is not None:
+        fast_engine = parallel.Worker(assessor, ref)
+        by_name = dict(sheet_list)
+        for o in sheet_mismatches:
+            small = wholejson.shrink_sheet(fast_engine.fast, fast_engine.cached_reference, by_name[o.name])
+            fixtures.append(wholejson.write_sheet_fixture(small, o.name, shrink_to))
+    report = Report(outcomes, coverage, fixtures, time.perf_counter() - start, len(type_live) + len(sheet_live))
     report.generated, report.not_compared, report.coverage_cases = len(pool), skipped, report_first
+    report.live_seconds = type_live
+    key_of = {id(c): k for c, k in zip(ordered, keys, strict=True)}
+    report.case_keys = [key_of[id(c)] for c in pool]  # generation order: a smaller run's pool is a prefix
+    report.sheet_outcomes, report.sheets_generated, report.sheet_live_seconds = (sheet_outcomes, len(sheet_list),
+                                                                                 sheet_live)
+    report.jobs, report.generation_seconds = jobs, generation_seconds
     # a "both" state never seen: unreachable when HermiT finds Met and NotMet together unsatisfiable
     for base, states in coverage.pairs.items():
         if "both" not in states:
-            if ref.hermit().satisfiable([base + "Met", base + "NotMet"]):
+            if ref.satisfiable([base + "Met", base + "NotMet"]):
                 report.both_satisfiable_unseen.append(base.rsplit("#", 1)[1])
             else:
                 report.both_unsatisfiable.append(base.rsplit("#", 1)[1])
@@ -772,14 +899,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="ask HermiT every case (no build/differential cache)")
     ap.add_argument("--write-fixtures", action="store_true",
                     help="shrink each mismatch and write it to tests/fixtures/differential/")
+    ap.add_argument("--jobs", type=int, default=2,
+                    help="worker processes asking HermiT, one JVM each (default 2; 1: in this process)")
+    ap.add_argument("--sheets", type=int, default=1000,
+                    help="case sheets whose whole assessments are compared, fast against reference (default 1000)")
+    ap.add_argument("--answers", type=str, default="",
+                    help="CASES,SHEETS: write HermiT's answers for the first CASES cases and SHEETS sheets "
+                         "(the gate of `make test`) to tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz")
     args = ap.parse_args(argv)
     from dvtkg.assessment.pipeline import Assessor
 
-    assessor = Assessor(lean=False)  # builds reasoner case graphs: the rdflib path
+    wall, cpu = time.perf_counter(), time.process_time()
+    assessor = Assessor(engine="reference", lean=False)  # builds reasoner case graphs: the rdflib path
     root = assessor.kb.root
-    report = run(assessor, args.cases, args.seconds, cache=not args.no_cache,
+    report = run(assessor, args.cases, args.seconds, cache=not args.no_cache, jobs=args.jobs, sheets=args.sheets,
                  shrink_to=(root / "tests" / "fixtures" / "differential") if args.write_fixtures else None)
-    print(json.dumps(report.summary(), indent=2))
+    summary = report.summary()
+    summary["wallSeconds"] = round(time.perf_counter() - wall, 1)
+    summary["cpuSecondsThisProcess"] = round(time.process_time() - cpu, 1)
+    summary["loadAverage"] = [round(x, 2) for x in os.getloadavg()]
+    summary["cpuCount"] = os.cpu_count()
+    print(json.dumps(summary, indent=2), flush=True)
+    if args.answers:
+        n_cases, n_sheets = (int(x) for x in args.answers.split(","))
+        print(f"HermiT answers for make test: {write_answers(root, assessor.kb.owl_path, report, n_cases, n_sheets)}")
     for o in report.mismatches[:20]:
         lines = [f"MISMATCH {o.case.name}: fast={'inconsistent' if o.fast is None else 'consistent'} "
                  f"hermit={'inconsistent' if o.reference is None else 'consistent'}"]
@@ -789,7 +932,31 @@ def main(argv: list[str] | None = None) -> int:
                 lines += [f"  {s}: fast only {x}" for x in sorted(a - b)]
                 lines += [f"  {s}: hermit only {x}" for x in sorted(b - a)]
         log.error("\n".join(lines))
-    return 1 if report.mismatches else 0
+    for sheet in report.sheet_mismatches[:20]:
+        log.error(f"WHOLE-ASSESSMENT MISMATCH {sheet.name}: {sheet.diff}")
+    return 1 if report.mismatches or report.sheet_mismatches else 0
+
+
+def write_answers(root: Path, owl_path: Path, report: Report, n_cases: int, n_sheets: int) -> Path:
+    """Commit-sized HermiT answers for `make test`'s gate: the first n_cases cases, the first n_sheets sheets
+    and the pair satisfiability checks, gzip-compressed and named by the TBox digest (older digests removed)."""
+    folder = root / "tests" / "fixtures" / "differential"
+    ref = Reference(owl_path, paths.build_dir(root) / "differential", answer_files=answer_files(root))
+    wanted = list(report.case_keys[:n_cases])
+    for o in report.sheet_outcomes[:n_sheets]:
+        wanted += o.keys
+    wanted += sorted(k for k in ref.cache if k.startswith("satisfiable|"))
+    missing = [k for k in wanted if k not in ref.cache]
+    if missing:
+        raise SystemExit(f"error: {len(missing)} answer(s) not in the cache: run without --seconds")
+    lines = [json.dumps({"key": k, "types": ref.cache[k]}, sort_keys=True) for k in dict.fromkeys(wanted)]
+    path = folder / f"hermit-{ref.digest}.jsonl.gz"
+    for old in folder.glob("hermit-*.jsonl.gz"):
+        if old != path:
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(("\n".join(sorted(lines)) + "\n").encode(), mtime=0))
+    return path
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ statements are then read from the assessment graph.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
@@ -69,11 +71,11 @@ def evaluate(kb: KnowledgeBase, case: Graph, inferred: Graph, patient: URIRef, c
         decided: dict[tuple[URIRef, URIRef], str] = {}
         ordered = sorted(results.values(), key=lambda r: (str(r.rec), str(r.limb or "")))
         for _ in range(MAX_PASSES):
-            with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
+            with view.scratch(_assessment_triples(assessment_iri, patient, ordered)):
                 statuses = {row.result: str(row.status) for row in view.query(q["guidance-statuses"])}
             for r in ordered:
                 r.status = statuses[r.node]
-            with view.scratch(_assessment_graph(assessment_iri, patient, ordered)):
+            with view.scratch(_assessment_triples(assessment_iri, patient, ordered)):
                 decided = {(row.crit, row.subject): str(row.state)
                            for row in view.query(q["guidance-dependent-criteria"])}
             if not apply_decided(ordered, decided):
@@ -112,33 +114,44 @@ def _union(*graphs: Graph) -> Graph:
 
 def _assessment_graph(assessment: URIRef, patient: URIRef, results: list[ResultRecord]) -> Graph:
     g = Graph()
-    g.add((assessment, RDF.type, DVT.Assessment))
-    g.add((assessment, DVT.assessedCase, patient))
-    for r in results:
-        g.add((assessment, DVT.hasResult, r.node))
-        g.add((r.node, RDF.type, DVT.GuidanceResult))
-        g.add((r.node, DVT.aboutStatement, r.rec))
-        g.add((r.node, DVT.aboutPatient, patient))
-        if r.limb is not None:
-            g.add((r.node, DVT.aboutLimb, r.limb))
-        if r.status:
-            g.add((r.node, DVT.status, Literal(r.status)))
-        for o in r.options:
-            g.add((r.node, DVT.hasOption, o.opt))
-            for st in o.states:
-                g.add((r.node, DVT.hasOptionState, st.node))
-                g.add((st.node, RDF.type, DVT.CriterionState))
-                g.add((st.node, DVT.forOption, o.opt))
-                g.add((st.node, DVT.viaContraindication, st.ci))
-                g.add((st.node, DVT.ofCriterion, st.crit))
-                g.add((st.node, DVT.criterionRole, Literal("action-blocking" if st.blocks else "action-caution")))
-                g.add((st.node, DVT.criterionState, Literal(st.state)))
-        for cs in r.states:
-            g.add((r.node, DVT.hasCriterionState, cs.node))
-            g.add((cs.node, RDF.type, DVT.CriterionState))
-            g.add((cs.node, DVT.ofCriterion, cs.crit))
-            g.add((cs.node, DVT.criterionRole, Literal(cs.role)))
-            g.add((cs.node, DVT.criterionState, Literal(cs.state)))
-            source = "second pass over other results" if cs.second_pass else "reasoner"
-            g.add((cs.node, DVT.stateSource, Literal(source)))
+    for t in _assessment_triples(assessment, patient, results):
+        g.add(t)
     return g
+
+
+def _assessment_triples(assessment: URIRef, patient: URIRef, results: list[ResultRecord]) -> Iterator[tuple]:
+    """The assessment's triples. The passes hand them to the store directly: building an rdflib graph
+    each pass cost most of the reference guidance's time (thousands of triples, five times a case)."""
+    yield (assessment, RDF.type, DVT.Assessment)
+    yield (assessment, DVT.assessedCase, patient)
+    has_result, about_statement, about_patient, about_limb = DVT.hasResult, DVT.aboutStatement, DVT.aboutPatient, \
+        DVT.aboutLimb
+    state_class, of_criterion, role, state_p = DVT.CriterionState, DVT.ofCriterion, DVT.criterionRole, \
+        DVT.criterionState
+    for r in results:
+        yield (assessment, has_result, r.node)
+        yield (r.node, RDF.type, DVT.GuidanceResult)
+        yield (r.node, about_statement, r.rec)
+        yield (r.node, about_patient, patient)
+        if r.limb is not None:
+            yield (r.node, about_limb, r.limb)
+        if r.status:
+            yield (r.node, DVT.status, Literal(r.status))
+        for o in r.options:
+            yield (r.node, DVT.hasOption, o.opt)
+            for st in o.states:
+                yield (r.node, DVT.hasOptionState, st.node)
+                yield (st.node, RDF.type, state_class)
+                yield (st.node, DVT.forOption, o.opt)
+                yield (st.node, DVT.viaContraindication, st.ci)
+                yield (st.node, of_criterion, st.crit)
+                yield (st.node, role, Literal("action-blocking" if st.blocks else "action-caution"))
+                yield (st.node, state_p, Literal(st.state))
+        for cs in r.states:
+            yield (r.node, DVT.hasCriterionState, cs.node)
+            yield (cs.node, RDF.type, state_class)
+            yield (cs.node, of_criterion, cs.crit)
+            yield (cs.node, role, Literal(cs.role))
+            yield (cs.node, state_p, Literal(cs.state))
+            source = "second pass over other results" if cs.second_pass else "reasoner"
+            yield (cs.node, DVT.stateSource, Literal(source))

@@ -62,12 +62,19 @@ class Row:
             return None
 
 
-def _quads(graph: Graph, target: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
+def _quads(graph: Iterable[tuple[Node, Node, Node]], target: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
+    converted: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}  # terms recur: convert each once
+
+    def conv(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        found = converted.get(term)
+        if found is None:
+            found = converted[term] = to_ox(term)
+        return found
     for s, p, o in graph:
-        subject, predicate = to_ox(s), to_ox(p)
+        subject, predicate = conv(s), conv(p)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not an RDF triple (literal subject or non-IRI predicate): {s} {p} {o}")
-        yield ox.Quad(subject, predicate, to_ox(o), target)
+        yield ox.Quad(subject, predicate, conv(o), target)
 
 
 class GuidanceStore:
@@ -104,8 +111,8 @@ class CaseView:
         self._store.extend(_quads(graph, self._name))
 
     @contextmanager
-    def scratch(self, graph: Graph) -> Iterator[None]:
-        """Add a short-lived graph (an assessment pass) for the duration of the block."""
+    def scratch(self, graph: Iterable[tuple[Node, Node, Node]]) -> Iterator[None]:
+        """Add a short-lived graph (an assessment pass: a Graph or its triples) for the duration of the block."""
         name = ox.NamedNode(f"{self._name.value}:scratch:{len(self._extra)}")
         self._extra.append(name)
         self._store.extend(_quads(graph, name))
