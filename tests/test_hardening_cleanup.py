@@ -64,9 +64,14 @@ def _start_and_wait_for_reasoner(tmp: Path) -> subprocess.Popen:
 @pytest.mark.parametrize("sig,code,line", [(signal.SIGTERM, 143, "dvtkg: terminated (SIGTERM)\n"),
                                            (signal.SIGINT, 130, "dvtkg: interrupted\n")])
 def test_a_stopped_run_removes_its_temp_folder(tmp_path: Path, sig: int, code: int, line: str) -> None:
-    child = _start_and_wait_for_reasoner(tmp_path)
-    child.send_signal(sig)
-    out, err = child.communicate(timeout=60)
+    for _attempt in range(3):
+        child = _start_and_wait_for_reasoner(tmp_path)
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=60)
+        # on a loaded machine this test can be descheduled long enough for the whole run to finish before the
+        # signal lands (exit 0 with the report written): that says nothing of signal handling, so run again
+        if not (child.returncode == 0 and out):
+            break
     assert child.returncode == code, err
     assert err == line and out == ""
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("dvtkg-")] == []
