@@ -923,6 +923,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.answers:
         n_cases, n_sheets = (int(x) for x in args.answers.split(","))
         print(f"HermiT answers for make test: {write_answers(root, assessor.kb.owl_path, report, n_cases, n_sheets)}")
+        from dvtkg.fast import wholejson
+        print(f"reference answers for make test: {wholejson.write_answers(assessor, report.sheet_outcomes, n_sheets)}")
     for o in report.mismatches[:20]:
         lines = [f"MISMATCH {o.case.name}: fast={'inconsistent' if o.fast is None else 'consistent'} "
                  f"hermit={'inconsistent' if o.reference is None else 'consistent'}"]
