@@ -96,6 +96,8 @@ demo: build validate $(STAMP) ## the main job: assess the seed case (massive bil
 # (fast against reference) on SHEETS case sheets, on JOBS worker processes (one JVM each), no time limit.
 # HermiT's answers are cached in build/differential/; those `make test` needs (its first 1,000 cases and 100
 # sheets) are written to tests/fixtures/differential/hermit-<TBox digest>.jsonl.gz, to be committed.
+# The reference engine's whole-assessment answers for those sheets (SHA-256 of each canonical JSON) go to
+# tests/fixtures/differential/reference-<knowledge digest>.jsonl.gz, to be committed too (dvtkg.fast.wholejson).
 N ?= 2000
 JOBS ?= 2
 SHEETS ?= 1000

@@ -544,6 +544,29 @@ def _by_subject(g: Graph, subjects: list[URIRef]) -> dict[str, set[str]]:
     return out
 
 
+class _Remembering(FastClassifier):
+    """The fast classifier, remembering its answer for each graph it classified (kept alive with it), so that
+    :func:`run` classifies each generated case once (for the coverage order) and compares that answer."""
+
+    def __init__(self, compiled: CompiledClassifier) -> None:
+        super().__init__(compiled)
+        self.answers: dict[int, tuple[Graph, Graph | None, float]] = {}
+
+    def classify_graph(self, g: Graph, subjects: list[URIRef]) -> Graph | None:
+        seen = self.answers.get(id(g))
+        if seen is not None and seen[0] is g:
+            return seen[1]
+        start = time.perf_counter()
+        found = super().classify_graph(g, subjects)
+        self.answers[id(g)] = (g, found, time.perf_counter() - start)
+        return found
+
+    def seconds(self, g: Graph, otherwise: float) -> float:
+        """The seconds the first classification of g took (what the report's fast timings mean)."""
+        seen = self.answers.get(id(g))
+        return seen[2] if seen is not None and seen[0] is g else otherwise
+
+
 def fast_types(fast: FastClassifier, case: DiffCase) -> dict[str, set[str]] | None:
     g = fast.classify_graph(case.graph, case.subjects)
     return None if g is None else _by_subject(g, case.subjects)
@@ -779,6 +802,7 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
     root = root or assessor.kb.root
     compiled = load_or_compile(assessor.kb.owl_path)
     fast = FastClassifier(compiled)
+    once = _Remembering(compiled)  # the generated cases: classified once, for the coverage order and the comparison
     ref = Reference(assessor.kb.owl_path, paths.build_dir(root) / "differential" if cache else None, hermit,
                     answer_files=answer_files(root) if cache else ())
     gen = Generator(assessor, compiled)
@@ -792,7 +816,7 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
             break
         pool.append(case)
         try:
-            types = fast_types(fast, case)
+            types = fast_types(once, case)
         except UnsupportedCase:
             rest.append(case)
             continue
@@ -860,7 +884,8 @@ def run(assessor: Any, n_cases: int, seconds: float | None = None, cache: bool =
         if key not in ref.cache:
             skipped += 1
             continue
-        out = compare(fast, ref, case, key)
+        out = compare(once, ref, case, key)
+        out.fast_seconds = once.seconds(case.graph, out.fast_seconds)
         outcomes.append(out)
         coverage.add(case, out.reference, case.graph)
         if not out.agrees and shrink_to is not None:
