@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -53,6 +55,10 @@ PROXIMAL = {"ivc", "common-iliac", "external-iliac", "internal-iliac", "common-f
             "popliteal"}
 THREAT = (("signs.cyanosis", True), ("signs.limbIschaemia", True), ("signs.venousGangrene", True),
           ("signs.compartmentSyndrome", True), ("signs.pulses", "absent"))
+
+
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_DECIMAL_OR_INTEGER = {"http://www.w3.org/2001/XMLSchema#decimal", _XSD_INTEGER}
 
 
 class Unsupported(Exception):
@@ -86,7 +92,8 @@ class Result:
     present: dict[tuple[int, int], np.ndarray]  # does the row exist for the case
     missing: dict[tuple[int, int], np.ndarray]  # (cases x words) missing-key masks (ColumnEngine.decode_keys)
     blocked_by: dict[tuple[int, int], tuple[np.ndarray, list[str]]]  # bits per case over the row's criteria
-    conflicts: list[tuple[int, str, str, str, str | None]] = field(default_factory=list)
+    # (the cases, as indices, statement a, statement b, kind, limb) per pair of applicable statements
+    conflicts: list[tuple[np.ndarray, str, str, str, str | None]] = field(default_factory=list)
 
 
 def _values_of(col: np.ndarray | list[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -125,6 +132,8 @@ class ColumnEngine:
         # has shown, converted once to its value-space value, and each test on it computed once
         self._spaces: dict[Any, tuple[dict[tuple[type, Any], int], list[Any]]] = {}
         self._tests: dict[tuple[Any, Any], np.ndarray] = {}
+        self._float_cache: dict[Any, np.ndarray] = {}
+        self._decoded: dict[bytes, list[str]] = {}
         self._cg: dict[tuple[Any, ...], Any] = {}   # Cockcroft-Gault inputs -> the derived CrCl value
         self._check_fragment()
         # the named classes each defined class's definitions read (their columns, on any subject)
@@ -193,9 +202,56 @@ class ColumnEngine:
         table = self._tests.get((name, test))
         if table is None or len(table) < len(values):
             done = 0 if table is None else len(table)
-            new = np.fromiter((fn(v) for v in values[done:]), dtype=bool, count=len(values) - done)
+            new = self._facet_test(name, test, done)
+            if new is None:
+                new = np.fromiter((fn(v) for v in values[done:]), dtype=bool, count=len(values) - done)
             table = self._tests[(name, test)] = new if table is None else np.concatenate([table, new])
         return table
+
+    def _facet_test(self, name: Any, test: Any, done: int) -> np.ndarray | None:
+        """``p some <decimal or integer with facets>`` on the values from ``done`` on, through floats where a
+        float comparison decides exactly (a value's float on the same side of the bound's float as the value
+        is of the bound) and exactly (``Reasoner.in_range``) where the floats tie; None for other tests."""
+        if not (isinstance(test, tuple) and test[0] == "dsome" and test[2][0] == "facet"
+                and test[2][1] in _DECIMAL_OR_INTEGER):
+            return None
+        dr = test[2]
+        values = self._spaces[name][1][done:]
+        nums = self._floats(name)[done:]
+        ok = ~np.isnan(nums)
+        tie = np.zeros(len(values), dtype=bool)
+        for facet, lexical in dr[2]:
+            bound = Fraction(lexical)
+            fb = float(bound)
+            rel = facet.rsplit("#", 1)[1]
+            if rel == "minInclusive":
+                ok &= nums >= fb
+            elif rel == "maxInclusive":
+                ok &= nums <= fb
+            elif rel == "minExclusive":
+                ok &= nums > fb
+            elif rel == "maxExclusive":
+                ok &= nums < fb
+            else:
+                return None
+            tie |= nums == fb
+        if dr[1] == _XSD_INTEGER:
+            tie |= ok   # integral or not: decided exactly
+        for i in np.nonzero(tie)[0].tolist():
+            v = values[i]
+            ok[i] = v is not None and self.reasoner.in_range(dr, v)
+        return ok
+
+    def _floats(self, name: Any) -> np.ndarray:
+        """The float of each numeric value of a space (NaN for the others), extended as the space grows."""
+        values = self._spaces[name][1]
+        have = self._float_cache.get(name)
+        if have is None or len(have) < len(values):
+            done = 0 if have is None else len(have)
+            new = np.array([float(v[1]) if isinstance(v, tuple) and v[0] == "num" else np.nan
+                            for v in values[done:]], dtype=np.float64)
+            have = self._float_cache[name] = new if have is None else np.concatenate([have, new])
+        return have
 
     def _lookup(self, name: Any, codes: np.ndarray, uniques: list[Any], convert: Callable[[Any], Any],
                 test: Any, fn: Callable[[Any], bool]) -> np.ndarray:
@@ -213,9 +269,7 @@ class ColumnEngine:
             key = spec.key if kind == 0 else f"limbs.{KINDS[kind]}.{spec.key.split('.', 2)[2]}"
             codes, uniques = self._cols[key]
             name: Any = (key, p)
-
-            def convert(v: Any, spec: KeySpec = spec) -> Any:
-                return self._lit_value(spec, p, v)
+            convert: Callable[[Any], Any] = partial(self._lit_value, spec, p)
         else:
             codes, uniques, convert = found
             name = ("derived", kind, p)
@@ -395,8 +449,7 @@ class ColumnEngine:
         for key, spec in keys:
             codes, uniques = b.values(key)
             self._cols[key] = (codes, uniques)
-            single |= ~self._lookup(("raw", key), codes, uniques, _same, "valid",
-                                    lambda v, spec=spec: _valid(spec, v))
+            single |= ~self._lookup(("raw", key), codes, uniques, _same, "valid", partial(_valid, spec))
         veins = self._vein_codes(b)
         for side in SIDES:
             single |= self._where(*veins[side], lambda v: v is _BAD) & b.given[side]
@@ -415,8 +468,7 @@ class ColumnEngine:
         for side in SIDES:
             threat = np.zeros(b.n, dtype=bool)
             for key, bad in THREAT:
-                threat |= self._is(b, f"limbs.{side}.{key}",
-                                   lambda v, bad=bad: v is not None and v == bad and type(v) is type(bad))
+                threat |= self._is(b, f"limbs.{side}.{key}", partial(_is_exactly, bad))
             closed_no_prox = self._where(*veins[side], lambda v: v is not None and v is not _BAD
                                          and not (set(v) & PROXIMAL))
             single |= b.given[side] & threat & closed_no_prox
@@ -609,6 +661,8 @@ class ColumnEngine:
                     options.append(ostates)
                 slots[(si, slot)] = {"present": present, "states": states, "options": options}
         verdicts = {k: [_verdict(o, b.n) for o in v["options"]] for k, v in slots.items()}
+        for k, v in slots.items():   # options' states are fixed: their verdicts serve _missing and _blocked_by
+            v["verdicts"] = verdicts[k]
         status: dict[tuple[int, int], np.ndarray] = {}
         index = {st.iri: i for i, st in enumerate(self.all_statements)}
         for _ in range(MAX_PASSES):
@@ -822,8 +876,8 @@ class ColumnEngine:
             on = live & ((state == UNKNOWN) | (state == CONFLICT))
             if on.any():
                 out |= np.where(on[:, None], self._crit_contrib(crit, side, 0, n), np.uint64(0))
-        for ostates in v["options"]:
-            verdict_unknown = live & (_verdict(ostates, n) == 1)
+        for ostates, verdict in zip(v["options"], v["verdicts"], strict=True):
+            verdict_unknown = live & (verdict == 1)
             if not verdict_unknown.any():
                 continue
             for crit, blocks, state in ostates:
@@ -835,7 +889,16 @@ class ColumnEngine:
         return out
 
     def decode_keys(self, mask: np.ndarray) -> list[str]:
-        """A missing-key mask (one row) as the sorted key names."""
+        """A missing-key mask (one row) as the sorted key names (remembered: the same sets recur)."""
+        k = mask.tobytes()
+        found = self._decoded.get(k)
+        if found is None:
+            if len(self._decoded) > 200_000:
+                self._decoded.clear()
+            found = self._decoded[k] = self._decode_keys(mask)
+        return found
+
+    def _decode_keys(self, mask: np.ndarray) -> list[str]:
         out = []
         for w in range(self.words):
             x = int(mask[w])
@@ -853,8 +916,8 @@ class ColumnEngine:
         for role, crit, _k, state in v["states"]:
             if role == "blocking":
                 parts.append((str(crit).rsplit("/", 1)[-1], state == MET))
-        for ostates in v["options"]:
-            opt_blocked = _verdict(ostates, n) == 2
+        for ostates, verdict in zip(v["options"], v["verdicts"], strict=True):
+            opt_blocked = verdict == 2
             for crit, blocks, state in ostates:
                 if blocks:
                     parts.append((str(crit).rsplit("/", 1)[-1], opt_blocked & (state == MET)))
@@ -888,8 +951,9 @@ class ColumnEngine:
                     both = ((status[(sa, slot_a)] == APPLIES) & slots[(sa, slot_a)]["present"]
                             & (status[(sb, slot_b)] == APPLIES) & slots[(sb, slot_b)]["present"])
                     limb = next((KINDS[x] if x else None for x in (la, lb) if x is not None), None)
-                    for i in np.nonzero(both)[0]:
-                        out.append((int(i), self.kb.statements[a].id if a in self.kb.statements else str(a),
+                    idx = np.nonzero(both)[0]
+                    if len(idx):
+                        out.append((idx, self.kb.statements[a].id if a in self.kb.statements else str(a),
                                     self.kb.statements[bb].id if bb in self.kb.statements else str(bb),
                                     getattr(cand, "kind", ""), limb))
         return out
@@ -922,6 +986,11 @@ def _named_in(e: Expr) -> set[str]:
     if e[0] in ("some", "all") and e[1] != THROMBUS:
         return _named_in(e[2])
     return set()
+
+
+def _is_exactly(bad: Any, v: Any) -> bool:
+    """The value is ``bad``, of its type (True is not 1)."""
+    return v is not None and v == bad and type(v) is type(bad)
 
 
 def _same(v: Any) -> Any:

@@ -184,9 +184,16 @@ class PartitionAssessor:
                 "status": pa.array(list(STATUSES), pa.string()).take(
                     pa.array(np.concatenate(statuses).astype(np.int32))),
                 "missing": missing, "blocked_by": blocked}, schema=schemas["results"]))
-        id_list = id_arr.to_pylist() if res.conflicts else []
-        conflicts = [{"case_id": id_list[i], "a": a, "b": bb, "kind": kind, "limb": limb}
-                     for i, a, bb, kind, limb in res.conflicts if columnar[i]]
+        conflict_parts = []
+        kept = [(idx[columnar[idx]], rest) for idx, *rest in res.conflicts]
+        kept = [(idx, rest) for idx, rest in kept if len(idx)]
+        if kept:   # one take per column: the cases, and each pair's (a, b, kind, limb) repeated over its cases
+            group = np.repeat(np.arange(len(kept), dtype=np.int32), [len(idx) for idx, _ in kept])
+            take = pa.array(group)
+            conflict_parts.append(pa.table({
+                "case_id": id_arr.take(pa.array(np.concatenate([idx for idx, _ in kept]))),
+                **{name: pa.array([rest[j] for _, rest in kept], pa.string()).take(take)
+                   for j, name in enumerate(("a", "b", "kind", "limb"))}}, schema=schemas["conflicts"]))
         cidx = np.nonzero(columnar)[0]
         n_c = len(cidx)
         cases = pa.table({
@@ -204,7 +211,8 @@ class PartitionAssessor:
         return {
             "results": pa.concat_tables([*parts, pa.Table.from_pylist(singles["results"], schema=schemas["results"])]),
             "cases": pa.concat_tables([cases, pa.Table.from_pylist(singles["cases"], schema=schemas["cases"])]),
-            "conflicts": pa.Table.from_pylist(conflicts + singles["conflicts"], schema=schemas["conflicts"]),
+            "conflicts": pa.concat_tables([*conflict_parts,
+                                           pa.Table.from_pylist(singles["conflicts"], schema=schemas["conflicts"])]),
             "errors": pa.Table.from_pylist(singles["errors"], schema=schemas["errors"]),
         }
 
