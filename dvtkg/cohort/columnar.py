@@ -290,9 +290,11 @@ class ColumnEngine:
         if state in self._vein_cache:
             return self._vein_cache[state]
         facts = CaseFacts(individuals=["L"], types={"L": {LIMB}})
-        segs = sorted({self.seg_class[v] for v in (state or ()) if v in self.seg_class})
+        opened = state is not None and len(state) == 2 and state[0] == "open" and isinstance(state[1], tuple)
+        listed = state[1] if opened else state   # type: ignore[index]
+        segs = sorted({self.seg_class[v] for v in (listed or ()) if v in self.seg_class})
         facts.exprs["L"] = [("some", THROMBUS, s) for s in segs]
-        if state is not None:
+        if state is not None and not opened:
             filler: Expr = NOTHING if not segs else segs[0] if len(segs) == 1 else ("or", tuple(segs))
             facts.exprs["L"].append(("all", THROMBUS, filler))
         r = self.reasoner
@@ -462,16 +464,28 @@ class ColumnEngine:
                              & self._is(b, "pregnant", lambda v: v is False))
         none_bleeding = (self._is(b, "bleeding.anticoagulationContraindication", lambda v: v == "none")
                          & self._is(b, "bleeding.activeBleeding", lambda v: v is True))
-        self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
-                       (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
+        self._drops: list[tuple[tuple[str, ...], np.ndarray]] = [
+            (("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
+            (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
         self.data_conflicts = male_pregnant.astype(np.int64) + gest_not_pregnant + none_bleeding
+        # limb threat signs on a leg whose closed thrombus list has no proximal segment (the data-conflict
+        # check of limb threat): the signs present are made unknown and the list is no longer closed (what
+        # imaging saw is kept), done on the columns in drop_contradicted; a coded phlegmasia goes single
+        self._open_legs: dict[str, np.ndarray] = {}
         for side in SIDES:
             threat = np.zeros(b.n, dtype=bool)
+            signs = []
             for key, bad in THREAT:
-                threat |= self._is(b, f"limbs.{side}.{key}", partial(_is_exactly, bad))
+                present = self._is(b, f"limbs.{side}.{key}", partial(_is_exactly, bad))
+                signs.append((f"limbs.{side}.{key}", present))
+                threat |= present
             closed_no_prox = self._where(*veins[side], lambda v: v is not None and v is not _BAD
                                          and not (set(v) & PROXIMAL))
-            single |= b.given[side] & threat & closed_no_prox
+            conflict = b.given[side] & threat & closed_no_prox
+            if conflict.any():
+                self._open_legs[side] = conflict
+                self._drops += [((name,), conflict & present) for name, present in signs]
+                self.data_conflicts = self.data_conflicts + conflict
             single |= b.given[side] & self._is(b, f"limbs.{side}.codedPhlegmasia", lambda v: v is True)
         return single
 
@@ -502,6 +516,15 @@ class ColumnEngine:
                 codes = codes.copy()
                 codes[mask] = uniques.index(None)
                 self._cols[key] = (codes, uniques)
+        if self._open_legs:   # a contradicted leg's list: its segments, not closed ("open", segments)
+            _b, veins = self._veins_coded
+            veins = dict(veins)
+            for side, mask in self._open_legs.items():
+                codes, uniques = veins[side]
+                opened = [("open", u) if isinstance(u, tuple) else u for u in uniques]
+                codes = np.where(mask, codes + len(uniques), codes)
+                veins[side] = (codes, [*uniques, *opened])
+            self._veins_coded = (_b, veins)
 
     def _decimal_value(self, v: Any) -> Any:
         """A number of days as the derived xsd:decimal's value (None: unknown, or not a number)."""
