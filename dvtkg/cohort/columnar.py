@@ -19,9 +19,11 @@ supported fragment is evaluated over columns:
 
 A case the columns cannot decide exactly goes to the single-case path
 (``needs_single``): a value outside the contract (the single path then names the key
-and rule), coded diagnoses, a contradiction the data-conflict checks would act on, two
-told-disjoint classes (an inconsistency to explain), or a key the flat form cannot
-carry. ``tests/test_cohort.py`` proves the rows equal to the single-case path.
+and rule), coded diagnoses, a coded phlegmasia, two told-disjoint classes (an
+inconsistency to explain), or a key the flat form cannot carry. The other data conflicts
+(patient-level ones, limb-threat signs on a leg without proximal thrombus) are acted on in
+the columns as the single path does (``drop_contradicted``). ``tests/test_cohort.py``
+proves the rows equal to the single-case path.
 """
 
 from __future__ import annotations
