@@ -156,3 +156,37 @@ def test_deterministic_and_chunked(generated) -> None:
     other = generate_cohort_table(N, 100, keys, thresholds)
     assert other.column("id")[0].as_py() == f"cohort-{N:07d}"
     assert not other.slice(0, 100).drop_columns(["id"]).equals(table.slice(0, 100).drop_columns(["id"]))
+
+
+@pytest.mark.slow
+def test_generated_cases_same_on_columns_and_single_path(generated) -> None:
+    """The benchmark's cases (limb facet bounds, limb-threat signs, conflicts on either leg) give the same
+    rows on the columns as the single-case path gives in its JSON (statuses, missing keys, data conflicts)."""
+    from collections import defaultdict
+
+    from dvtkg.cohort.frame import row_to_sheet
+    from dvtkg.cohort.rows import PartitionAssessor
+
+    assessor, keys, _t, table = generated
+    part = table.slice(0, 1000)
+    tables = PartitionAssessor().assess_arrow(part)
+    results: dict[str, list[dict]] = defaultdict(list)
+    for r in tables["results"].to_pylist():
+        results[r["case_id"]].append(r)
+    cases = {c["case_id"]: c for c in tables["cases"].to_pylist()}
+    assert {c["path"] for c in cases.values()} == {"columns", "single"}
+    mismatches = []
+    for row in part.to_pylist():
+        cid = row["id"]
+        try:
+            data = assessor.assess(row_to_sheet(row, keys)).to_dict()
+        except CaseValidationError:
+            assert cases[cid]["valid"] is False, cid
+            continue
+        assert cases[cid]["data_conflicts"] == len(data["dataConflicts"]), cid
+        want = {(r["id"], r["limb"]): (r["status"], r["missing"] if r["status"] == "indeterminate" else [])
+                for r in data["recommendations"]}
+        got = {(r["statement"], r["limb"]): (r["status"], r["missing"] or []) for r in results[cid]}
+        if want != got:
+            mismatches.append((cid, sorted(k for k in want if want.get(k) != got.get(k))[:3]))
+    assert not mismatches, mismatches[:5]
