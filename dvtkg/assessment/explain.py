@@ -175,7 +175,8 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
     return list(dict.fromkeys(keys or candidates))
 
 
-def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any) -> tuple[dict[str, Any], list[tuple[Any, str]]]:
+def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any
+                      ) -> tuple[tuple[dict[str, Any], tuple[str, ...]], list[tuple[Any, str]]]:
     """What a statement's items share whatever the case: the GuidanceItem fields, and its shown-with criteria.
 
     Read once per statement and kept with the knowledge (a cache of unchanging tables, keyed by the
@@ -195,8 +196,26 @@ def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any) -> tuple[dict[s
             decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,
             strength_rank=info.strength_rank, certainty_rank=info.certainty_rank, source_year=info.year)
         shown = [(kb.iri(value), label) for value, label, _ in info.links.get("shownWith", [])]
-        found = cache[rec] = (info, fields, shown)
+        # every field of an item as GuidanceItem() makes it (defaults included), and which of them are lists
+        proto = GuidanceItem(**fields, status="", limb=None).__dict__
+        lists = tuple(k for k, v in proto.items() if type(v) is list)
+        found = cache[rec] = (info, (proto, lists), shown)
     return found[1], found[2]
+
+
+def _new_item(proto: tuple[dict[str, Any], tuple[str, ...]], status: str, limb: str | None) -> GuidanceItem:
+    """A GuidanceItem with the statement's fixed fields: what GuidanceItem(...) gives, without its long __init__.
+
+    Every list field is a list of its own (the explanation fills them item by item).
+    """
+    fields, lists = proto
+    item = GuidanceItem.__new__(GuidanceItem)
+    d = fields.copy()
+    for k in lists:
+        d[k] = list(d[k])
+    d["status"], d["limb"] = status, limb
+    item.__dict__.update(d)
+    return item
 
 
 def _state_order(cs: CriterionState) -> tuple[str, str, str]:
@@ -216,11 +235,8 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
             continue
         side = _side(r.limb)
         fields, shown = _statement_fields(kb, r.rec, info)
-        item = GuidanceItem(
-            **fields, status=r.status, limb=side,
-            shown_with=[f"{label}{_facts_text(kb, facts, crit, side) or ' (not stated)'}" for crit, label in shown])
-        item.phases, item.actions, item.decision_rules = list(item.phases), list(item.actions), \
-            list(item.decision_rules)
+        item = _new_item(fields, r.status, side)
+        item.shown_with = [f"{label}{_facts_text(kb, facts, crit, side) or ' (not stated)'}" for crit, label in shown]
         status = r.status
         # the states come from sets: sorted, so that output is the same whatever PYTHONHASHSEED
         for cs in sorted(r.states, key=_state_order):
