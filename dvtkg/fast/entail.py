@@ -130,8 +130,9 @@ class Reasoner:
         self._in_progress: set[tuple] = set()
         self._predicates: dict[Expr, Predicate] = {}
         # each definition's predicate compiled once (``predicate``): the saturation loop calls it, no tree walk
+        # the named conjuncts of a definition are checked first (``required``): its predicate leaves them out
         self.plan: list[tuple[str, list[tuple[frozenset[str], Predicate, Expr]]]] = [
-            (cls, [(frozenset(self.required[(cls, i)]), self.predicate(body), body)
+            (cls, [(frozenset(self.required[(cls, i)]), self._rest(body, self.required[(cls, i)]), body)
                    for i, body in enumerate(compiled.definitions[cls])]) for cls in self.order]
 
     # ----- TBox helpers
@@ -606,6 +607,22 @@ class Reasoner:
             if len(self._predicates) < MAX_PREDICATES:  # the TBox's, and the few a case's closures make
                 self._predicates[e] = found
         return found
+
+    def _rest(self, body: Expr, named: set[str]) -> Predicate:
+        """The predicate of a definition's body for an individual already in every class of ``named``.
+
+        ``named`` are the body's named conjuncts (``_named_conjuncts``): they hold, so they are left out;
+        the other conjuncts keep their order.
+        """
+        def without(e: Expr) -> Expr | None:
+            if isinstance(e, str):
+                return None if e in named else e
+            if e[0] != "and":
+                return e
+            parts = [x for x in (without(x) for x in e[1]) if x is not None]
+            return None if not parts else parts[0] if len(parts) == 1 else ("and", tuple(parts))
+        rest = without(body)
+        return _always if rest is None else self.predicate(rest)
 
     def _compile(self, e: Expr) -> Predicate:
         if isinstance(e, str):
