@@ -30,7 +30,7 @@ NEGATIVE = (" = false", " = none", " = normal", " = no thrombus on imaging")
 def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
                met: bool = False) -> str:
     """The stated facts that decide a criterion, as "(key = value; ...)" (see ``_facts``)."""
-    memo = facts.__dict__.setdefault("_facts_text_memo", {})  # the facts do not change while a case is explained
+    memo = _memo(facts, "_facts_text_memo")
     key = (crit, side, veins, met)
     text = memo.get(key)
     if text is None:
@@ -53,7 +53,7 @@ def _facts(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, 
 def _facts_shown(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
                  met: bool) -> tuple[str, ...]:
     """``_facts`` read once per case (a tuple: callers that keep it take a copy)."""
-    memo = facts.__dict__.setdefault("_facts_memo", {})  # the facts do not change while a case is explained
+    memo = _memo(facts, "_facts_memo")
     key = (crit, side, veins, met)
     found = memo.get(key)
     if found is None:
@@ -61,12 +61,21 @@ def _facts_shown(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | 
     return found
 
 
+def _memo(owner: Any, name: str) -> dict[Any, Any]:
+    """A memo kept with what it is computed from: a case's facts (they do not change while the case is
+    explained), or the knowledge (unchanging tables, not state of a case)."""
+    memo = owner.__dict__.get(name)
+    if memo is None:
+        memo = owner.__dict__[name] = {}
+    return memo
+
+
 def _keys(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool) -> tuple[str, ...]:
     """The concrete keys of a criterion's key templates for a side (without .veins when ``veins`` is False).
 
     They depend on the knowledge alone: kept with it (a cache of unchanging tables, not state of a case).
     """
-    cache = kb.__dict__.setdefault("_explain_keys", {})
+    cache = _memo(kb, "_explain_keys")
     key = (crit, side, veins)
     found = cache.get(key)
     if found is None:
@@ -176,13 +185,13 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
 
 
 def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any
-                      ) -> tuple[tuple[dict[str, Any], tuple[str, ...]], list[tuple[Any, str]]]:
+                      ) -> tuple[tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]], list[tuple[Any, str]]]:
     """What a statement's items share whatever the case: the GuidanceItem fields, and its shown-with criteria.
 
     Read once per statement and kept with the knowledge (a cache of unchanging tables, keyed by the
     statement's info object, so that a replaced info is read again). The list fields are copied per item.
     """
-    cache = kb.__dict__.setdefault("_explain_statements", {})
+    cache = _memo(kb, "_explain_statements")
     found = cache.get(rec)
     if found is None or found[0] is not info:
         fields = dict(
@@ -198,23 +207,26 @@ def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any
         shown = [(kb.iri(value), label) for value, label, _ in info.links.get("shownWith", [])]
         # every field of an item as GuidanceItem() makes it (defaults included), and which of them are lists
         proto = GuidanceItem(**fields, status="", limb=None).__dict__
-        lists = tuple(k for k, v in proto.items() if type(v) is list)
-        found = cache[rec] = (info, (proto, lists), shown)
+        found = cache[rec] = (info, (proto, tuple(k for k, v in proto.items() if type(v) is list and v),
+                                     tuple(k for k, v in proto.items() if type(v) is list and not v)), shown)
     return found[1], found[2]
 
 
-def _new_item(proto: tuple[dict[str, Any], tuple[str, ...]], status: str, limb: str | None) -> GuidanceItem:
+def _new_item(proto: tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]], status: str, limb: str | None
+              ) -> GuidanceItem:
     """A GuidanceItem with the statement's fixed fields: what GuidanceItem(...) gives, without its long __init__.
 
     Every list field is a list of its own (the explanation fills them item by item).
     """
-    fields, lists = proto
-    item = GuidanceItem.__new__(GuidanceItem)
+    fields, full, empty = proto
     d = fields.copy()
-    for k in lists:
-        d[k] = list(d[k])
+    for k in full:
+        d[k] = d[k][:]
+    for k in empty:
+        d[k] = []
     d["status"], d["limb"] = status, limb
-    item.__dict__.update(d)
+    item = GuidanceItem.__new__(GuidanceItem)
+    item.__dict__ = d
     return item
 
 
