@@ -115,12 +115,6 @@ def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str
     return shown
 
 
-def _concise(item: GuidanceItem, kind: str, cs: CriterionState, label: str, brief: str, facts: list[str]) -> None:
-    """A concise reason, as text (``because``) and as structure (``reasons``, what the text report reads)."""
-    item.because.append(f"{kind}: {brief}")
-    item.reasons.append(_reason(kind, cs, label, facts))
-
-
 def _reason(kind: str, cs: CriterionState, label: str, facts: list[str]) -> dict[str, Any]:
     """One concise reason as structure: the criterion's IRI, its label and the stated facts apart."""
     return {"kind": kind, "criterion": str(cs.crit), "label": label, "facts": facts, "conflict": cs.state == "conflict"}
@@ -305,9 +299,16 @@ def _full(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, label: str, s
 def _meets(kb: KnowledgeBase, facts: CaseFacts, item: GuidanceItem, kind: str, cs: CriterionState, label: str,
            side: str | None) -> None:
     """A deciding criterion: its full line, and its concise reason (text and structure)."""
-    item.because_full.append(f"{kind}: {_full(kb, facts, cs, label, side)}")
-    brief_facts = _facts(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")
-    brief = label + (f" ({'; '.join(brief_facts)})" if brief_facts else "")
-    if cs.state == "conflict":
-        brief += CONFLICT_MARK
-    _concise(item, kind, cs, label, brief, brief_facts)
+    memo = _memo(facts, "_meets_memo")
+    key = (cs.crit, side, cs.state)
+    found = memo.get(key)
+    if found is None:
+        brief_facts = _facts_shown(kb, facts, cs.crit, side, False, cs.state == "met")
+        brief = label + (f" ({'; '.join(brief_facts)})" if brief_facts else "")
+        if cs.state == "conflict":
+            brief += CONFLICT_MARK
+        found = memo[key] = (_full(kb, facts, cs, label, side), brief, brief_facts)
+    full, brief, brief_facts = found
+    item.because_full.append(f"{kind}: {full}")
+    item.because.append(f"{kind}: {brief}")
+    item.reasons.append(_reason(kind, cs, label, list(brief_facts)))
