@@ -704,7 +704,24 @@ class Reasoner:
         if op == "value":
             p, v = e[1], self.value(e[2])
             return lambda st, n: v in st.nodes[n].values.get(p, ())
-        # dsome, and what no construct matches (refused when evaluated, as before): by the tree
+        if op == "dsome":
+            p, dr = e[1], e[2]
+            declared = [("dt", d) for d in self.c.data_ranges.get(p, [])]
+            functional = p in self.functional
+
+            def data_some(st: _State, n: str) -> bool:
+                node = st.nodes[n]
+                for v in node.values.get(p, ()):
+                    if self.in_range(dr, v):
+                        return True
+                # a value the facts require without giving it (p some R): R, within p's range, inside dr;
+                # for a functional p, all the required ranges hold of its one value together
+                required = [r for q, r in node.dsomes if q == p]
+                if functional and required:
+                    return range_within([*required, *declared], dr)
+                return any(range_within([r, *declared], dr) for r in required)
+            return data_some
+        # what no construct matches: refused when evaluated, as before
         return lambda st, n: self.holds_tree(st, n, e)
 
     def holds_tree(self, st: _State, n: str, e: Expr) -> bool:
