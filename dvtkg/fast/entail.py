@@ -731,16 +731,16 @@ class Reasoner:
             return e == THING or e in node.types
         op = e[0]
         if op == "and":
-            return all(self.holds(st, n, x) for x in e[1])
+            return all(self.holds_tree(st, n, x) for x in e[1])
         if op == "or":
-            return any(self.holds(st, n, x) for x in e[1])
+            return any(self.holds_tree(st, n, x) for x in e[1])
         if op == "not":
             # not A: A (or a superclass of A) is excluded, or a class of n is disjoint with A or a superclass
             return bool(self.ancestors(e[1]) & node.nots) or bool(self.disjoint_with(e[1]) & node.types)
         if op == "some":
             p, cexpr = e[1], e[2]
             named = node.succ.get(p, ())
-            if any(self.holds(st, s, cexpr) for s in named):
+            if any(self.holds_tree(st, s, cexpr) for s in named):
                 return True
             if named and p in self.functional:
                 return False  # the asserted successor is the named one (its content was passed on to it)
@@ -757,7 +757,7 @@ class Reasoner:
             named = sorted(node.succ.get(p, ()))
             if len(named) < k or not self._all_different(st, named):
                 return False
-            return all(self.holds(st, s, dexpr) for s in named)
+            return all(self.holds_tree(st, s, dexpr) for s in named)
         if op == "max":
             k = node.maxes.get(e[2])
             if e[2] in self.functional:
