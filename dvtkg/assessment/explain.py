@@ -163,11 +163,15 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
             candidates.append(key)
             if facts.value(key) is None:
                 keys.append(key)
+    # a statement has results for the limbs or one for no limb (a patient-level one, or a limb-level one
+    # without limbs), never both: at most one of (dep, side), (dep, None) is there
+    sides = (None,) if side is None else (side, None)
     for dep in kb.met_when_applies(cs.crit):
         if depth > 2:
             break
-        for (rec, s), r in by_rec.items():
-            if rec == dep and (s == side or s is None) and r.status == "indeterminate":
+        for s in sides:
+            r = by_rec.get((dep, s))
+            if r is not None and r.status == "indeterminate":
                 for dcs in r.states:
                     if dcs.role in ("required", "excluding", "blocking") and dcs.state in ("unknown", "conflict"):
                         keys += missing_keys(kb, facts, dcs, s, by_rec, depth + 1)
