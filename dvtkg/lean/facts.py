@@ -105,7 +105,6 @@ class KeyedFacts:
 
 
 _TRUE, _FALSE = Lit.of(True), Lit.of(False)
-_UNREAD = object()
 
 
 @dataclass
@@ -152,9 +151,9 @@ class StoreFacts(KeyedFacts):
 
     def value(self, key: str) -> str | None:
         """The stated or derived value of a concrete key, as text; None when unknown (read once per key)."""
-        found = self._values.get(key, _UNREAD)
-        if found is _UNREAD:
-            found = self._values[key] = super().value(key)
+        if key in self._values:
+            return self._values[key]
+        found = self._values[key] = super().value(key)
         return found
 
     def _one(self, subject: Any, prop: str) -> Any:
