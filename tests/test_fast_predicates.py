@@ -27,7 +27,7 @@ from dvtkg.assessment.jsonout import assessment_json
 from dvtkg.assessment.pipeline import Assessor
 from dvtkg.casegen import generate_case
 from dvtkg.fast.differential import Generator
-from dvtkg.fast.entail import Inconsistent, Reasoner, UnsupportedCase, _State
+from dvtkg.fast.entail import Inconsistent, Predicate, Reasoner, UnsupportedCase, _State
 from dvtkg.lean.assess import LeanAssessor
 
 
@@ -38,7 +38,7 @@ class _Recording(Reasoner):
         super().__init__(*args)
         self.states: list[_State] = []
 
-    def _saturate(self, st: _State):  # type: ignore[no-untyped-def]
+    def _saturate(self, st: _State) -> Any:
         pick = super()._saturate(st)
         self.states.append(st)
         return pick
@@ -47,7 +47,7 @@ class _Recording(Reasoner):
 class _Walking(Reasoner):
     """A Reasoner that decides every expression by the walk alone (``holds_tree``), compiling nothing."""
 
-    def predicate(self, e: Any):  # type: ignore[no-untyped-def]
+    def predicate(self, e: Any) -> Predicate:
         return lambda st, n: self.holds_tree(st, n, e)
 
 
