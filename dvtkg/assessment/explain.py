@@ -28,10 +28,15 @@ NEGATIVE = (" = false", " = none", " = normal", " = no thrombus on imaging")
 
 
 def _facts_text(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
-                met: bool = False) -> str:
+               met: bool = False) -> str:
     """The stated facts that decide a criterion, as "(key = value; ...)" (see ``_facts``)."""
-    shown = _facts(kb, facts, crit, side, veins, met)
-    return f" ({'; '.join(shown)})" if shown else ""
+    memo = _memo(facts, "_facts_text_memo")
+    key = (crit, side, veins, met)
+    text = memo.get(key)
+    if text is None:
+        shown = _facts_shown(kb, facts, crit, side, veins, met)
+        text = memo[key] = f" ({'; '.join(shown)})" if shown else ""
+    return text
 
 
 def _facts(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool = True,
@@ -42,11 +47,42 @@ def _facts(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, 
     per leg), and for a met criterion only the first fact that holds something (a criterion is
     met by what is present, not by the stated negatives).
     """
-    memo = facts.__dict__.setdefault("_facts_memo", {})  # the facts do not change while a case is explained
+    return list(_facts_shown(kb, facts, crit, side, veins, met))
+
+
+def _facts_shown(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
+                 met: bool) -> tuple[str, ...]:
+    """``_facts`` read once per case (a tuple: callers that keep it take a copy)."""
+    memo = _memo(facts, "_facts_memo")
     key = (crit, side, veins, met)
-    if key not in memo:
-        memo[key] = _facts_uncached(kb, facts, crit, side, veins, met)
-    return list(memo[key])
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(_facts_uncached(kb, facts, crit, side, veins, met))
+    return found
+
+
+def _memo(owner: Any, name: str) -> dict[Any, Any]:
+    """A memo kept with what it is computed from: a case's facts (they do not change while the case is
+    explained), or the knowledge (unchanging tables, not state of a case)."""
+    memo = owner.__dict__.get(name)
+    if memo is None:
+        memo = owner.__dict__[name] = {}
+    return memo
+
+
+def _keys(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool) -> tuple[str, ...]:
+    """The concrete keys of a criterion's key templates for a side (without .veins when ``veins`` is False).
+
+    They depend on the knowledge alone: kept with it (a cache of unchanging tables, not state of a case).
+    """
+    cache = _memo(kb, "_explain_keys")
+    key = (crit, side, veins)
+    found = cache.get(key)
+    if found is None:
+        info = kb.criteria.get(crit)
+        found = cache[key] = tuple(k for t in (info.keys if info is not None else ()) for k in facts.expand(t, side)
+                                   if veins or not k.endswith(".veins"))
+    return found
 
 
 def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str | None, veins: bool,
@@ -59,13 +95,11 @@ def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str
         if held:
             return [held]
     shown = []
-    for template in info.keys:
-        for key in facts.expand(template, side):
-            if not veins and key.endswith(".veins"):
-                continue
-            value = facts.value(key)
-            if value is not None:
-                shown.append(f"{key} = {value}")
+    value_of = facts.value
+    for key in _keys(kb, facts, crit, side, veins):
+        value = value_of(key)
+        if value is not None:
+            shown.append(f"{key} = {value}")
     shown = list(dict.fromkeys(shown))
     if not veins and met:
         # demographics are mostly inputs (of a derived CrCl, of a sex-specific criterion): named last
@@ -79,12 +113,6 @@ def _facts_uncached(kb: KnowledgeBase, facts: CaseFacts, crit: URIRef, side: str
         more = len(shown) - len(telling[:6])
         shown = telling[:6] + ([f"... {more} more stated"] if more > 0 else [])
     return shown
-
-
-def _concise(item: GuidanceItem, kind: str, cs: CriterionState, label: str, brief: str, facts: list[str]) -> None:
-    """A concise reason, as text (``because``) and as structure (``reasons``, what the text report reads)."""
-    item.because.append(f"{kind}: {brief}")
-    item.reasons.append(_reason(kind, cs, label, facts))
 
 
 def _reason(kind: str, cs: CriterionState, label: str, facts: list[str]) -> dict[str, Any]:
@@ -135,11 +163,15 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
             candidates.append(key)
             if facts.value(key) is None:
                 keys.append(key)
+    # a statement has results for the limbs or one for no limb (a patient-level one, or a limb-level one
+    # without limbs), never both: at most one of (dep, side), (dep, None) is there
+    sides = (None,) if side is None else (side, None)
     for dep in kb.met_when_applies(cs.crit):
         if depth > 2:
             break
-        for (rec, s), r in by_rec.items():
-            if rec == dep and (s == side or s is None) and r.status == "indeterminate":
+        for s in sides:
+            r = by_rec.get((dep, s))
+            if r is not None and r.status == "indeterminate":
                 for dcs in r.states:
                     if dcs.role in ("required", "excluding", "blocking") and dcs.state in ("unknown", "conflict"):
                         keys += missing_keys(kb, facts, dcs, s, by_rec, depth + 1)
@@ -150,66 +182,104 @@ def missing_keys(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, side: 
     return list(dict.fromkeys(keys or candidates))
 
 
+def _statement_fields(kb: KnowledgeBase, rec: URIRef, info: Any
+                      ) -> tuple[tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]], list[tuple[Any, str]]]:
+    """What a statement's items share whatever the case: the GuidanceItem fields, and its shown-with criteria.
+
+    Read once per statement and kept with the knowledge (a cache of unchanging tables, keyed by the
+    statement's info object, so that a replaced info is read again). The list fields are copied per item.
+    """
+    cache = _memo(kb, "_explain_statements")
+    found = cache.get(rec)
+    if found is None or found[0] is not info:
+        fields = dict(
+            id=info.id, source=info.source, direction=info.direction, strength=info.strength,
+            certainty=info.certainty, check=info.check, statement=info.statement, type=info.type,
+            level=info.level, coarse_strength=info.coarse, group=info.group, source_title=info.source_title,
+            citation=info.citation, doi=info.doi, number_in_source=info.number, population=info.population,
+            certainty_check=info.certainty_check, phases=info.link_labels("phase"),
+            actions=[label for _, label in info.actions],
+            source_remark=info.source_remark, curator_remark=info.curator_remark,
+            decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,
+            strength_rank=info.strength_rank, certainty_rank=info.certainty_rank, source_year=info.year)
+        shown = [(kb.iri(value), label) for value, label, _ in info.links.get("shownWith", [])]
+        # every field of an item as GuidanceItem() makes it (defaults included), and which of them are lists
+        proto = GuidanceItem(**fields, status="", limb=None).__dict__
+        found = cache[rec] = (info, (proto, tuple(k for k, v in proto.items() if type(v) is list and v),
+                                     tuple(k for k, v in proto.items() if type(v) is list and not v)), shown)
+    return found[1], found[2]
+
+
+def _new_item(proto: tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]], status: str, limb: str | None
+              ) -> GuidanceItem:
+    """A GuidanceItem with the statement's fixed fields: what GuidanceItem(...) gives, without its long __init__.
+
+    Every list field is a list of its own (the explanation fills them item by item).
+    """
+    fields, full, empty = proto
+    d = fields.copy()
+    for k in full:
+        d[k] = d[k][:]
+    for k in empty:
+        d[k] = []
+    d["status"], d["limb"] = status, limb
+    item = GuidanceItem.__new__(GuidanceItem)
+    item.__dict__ = d
+    return item
+
+
+def _state_order(cs: CriterionState) -> tuple[str, str, str]:
+    return (cs.role, str(cs.crit), cs.state)
+
+
 def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[GuidanceItem], list[GuidanceItem]]:
     """(current statements' items, superseded statements' items), each result explained."""
     by_rec = {(r.rec, _side(r.limb)): r for r in ev.results}
     current: list[GuidanceItem] = []
     old: list[GuidanceItem] = []
+    labels: dict[URIRef, str] = {}
+    statements = kb.statements
     for r in ev.results:
-        info = kb.statements.get(r.rec)
+        info = statements.get(r.rec)
         if info is None:
             continue
         side = _side(r.limb)
-        item = GuidanceItem(
-            id=info.id, status=r.status, source=info.source, direction=info.direction, strength=info.strength,
-            certainty=info.certainty, check=info.check, statement=info.statement, limb=side, type=info.type,
-            level=info.level, coarse_strength=info.coarse, group=info.group, source_title=info.source_title,
-            citation=info.citation, doi=info.doi, number_in_source=info.number, population=info.population,
-            certainty_check=info.certainty_check, phases=info.link_labels("phase"),
-            actions=[label for _, label in info.actions],
-            shown_with=[f"{label}{_facts_text(kb, facts, kb.iri(value), side) or ' (not stated)'}"
-                        for value, label, _ in info.links.get("shownWith", [])],
-            source_remark=info.source_remark, curator_remark=info.curator_remark,
-            decision_rules=info.link_labels("rule"), decision_remark=info.decision_remark,
-            strength_rank=info.strength_rank, certainty_rank=info.certainty_rank, source_year=info.year)
+        fields, shown = _statement_fields(kb, r.rec, info)
+        item = _new_item(fields, r.status, side)
+        item.shown_with = [f"{label}{_facts_text(kb, facts, crit, side) or ' (not stated)'}" for crit, label in shown]
+        status = r.status
         # the states come from sets: sorted, so that output is the same whatever PYTHONHASHSEED
-        for cs in sorted(r.states, key=lambda cs: (cs.role, str(cs.crit), cs.state)):
-            label = _label(kb, cs.crit)
-            text = label + _facts_text(kb, facts, cs.crit, side)
-            brief_facts = _facts(kb, facts, cs.crit, side, veins=False, met=cs.state == "met")
-            brief = label + (f" ({'; '.join(brief_facts)})" if brief_facts else "")
-            if cs.state == "conflict":
-                text += " [contradictory facts: treated as unknown]"
-                brief += " [contradictory facts: treated as unknown]"
-            unknown = cs.state in ("unknown", "conflict")
-
-            if cs.role == "required":
-                if r.status in ("applies", "blocked", "indeterminate") and cs.state == "met":
-                    item.because_full.append(f"meets: {text}")
-                    _concise(item, "meets", cs, label, brief, brief_facts)
-                elif r.status == "not-applicable" and cs.state == "not-met":
-                    item.because_full.append(f"does not meet: {text}")
-                    _concise(item, "does not meet", cs, label, brief, brief_facts)
-            elif cs.role == "excluding":
-                if r.status in ("applies", "blocked") and cs.state == "not-met":
+        for cs in sorted(r.states, key=_state_order):
+            crit, role, state = cs.crit, cs.role, cs.state
+            label = labels.get(crit)
+            if label is None:
+                label = labels[crit] = _label(kb, crit)
+            unknown = state == "unknown" or state == "conflict"
+            # the text forms, made only where one is shown
+            if role == "required":
+                if state == "met" and status in ("applies", "blocked", "indeterminate"):
+                    _meets(kb, facts, item, "meets", cs, label, side)
+                elif state == "not-met" and status == "not-applicable":
+                    _meets(kb, facts, item, "does not meet", cs, label, side)
+            elif role == "excluding":
+                if state == "not-met" and status in ("applies", "blocked"):
                     # an exclusion that does not hold decides nothing the clinician acts on: full form only
-                    item.because_full.append(f"not excluded: {text}")
-                elif r.status == "not-applicable" and cs.state == "met":
-                    item.because_full.append(f"excluded by: {text}")
-                    _concise(item, "excluded by", cs, label, brief, brief_facts)
-            elif cs.role == "blocking":
-                if cs.state == "met":
-                    item.blocked_by.append(text)
-            elif cs.role == "caution":
-                if cs.state == "met":
-                    item.cautions.append(text)
-                    binfo = kb.criteria.get(cs.crit)
+                    item.because_full.append(f"not excluded: {_full(kb, facts, cs, label, side)}")
+                elif state == "met" and status == "not-applicable":
+                    _meets(kb, facts, item, "excluded by", cs, label, side)
+            elif role == "blocking":
+                if state == "met":
+                    item.blocked_by.append(_full(kb, facts, cs, label, side))
+            elif role == "caution":
+                if state == "met":
+                    item.cautions.append(_full(kb, facts, cs, label, side))
+                    binfo = kb.criteria.get(crit)
                     if binfo is not None and binfo.borderline is not None and facts.in_class(binfo.borderline):
                         item.borderline.append(f"{label}: within the loosely stated edge of the window")
                 elif unknown:
                     item.cautions_unknown.append(label)
-            if r.status == "indeterminate" and unknown and cs.role in ("required", "excluding", "blocking"):
-                line = f"unknown: {label}" + (" (contradictory facts)" if cs.state == "conflict" else "")
+            if unknown and status == "indeterminate" and role in ("required", "excluding", "blocking"):
+                line = f"unknown: {label}" + (" (contradictory facts)" if state == "conflict" else "")
                 item.because.append(line)
                 item.because_full.append(line)
                 item.reasons.append(_reason("unknown", cs, label, []))
@@ -219,3 +289,30 @@ def explain(kb: KnowledgeBase, ev: Evaluation, facts: CaseFacts) -> tuple[list[G
         item.missing = sorted(dict.fromkeys(item.missing))
         (current if info.currency == "current" else old).append(item)
     return current, old
+
+
+CONFLICT_MARK = " [contradictory facts: treated as unknown]"
+
+
+def _full(kb: KnowledgeBase, facts: CaseFacts, cs: CriterionState, label: str, side: str | None) -> str:
+    """A criterion with all its deciding facts (the full form: blocked by, cautions, because_full)."""
+    text = label + _facts_text(kb, facts, cs.crit, side)
+    return text + CONFLICT_MARK if cs.state == "conflict" else text
+
+
+def _meets(kb: KnowledgeBase, facts: CaseFacts, item: GuidanceItem, kind: str, cs: CriterionState, label: str,
+           side: str | None) -> None:
+    """A deciding criterion: its full line, and its concise reason (text and structure)."""
+    memo = _memo(facts, "_meets_memo")
+    key = (cs.crit, side, cs.state)
+    found = memo.get(key)
+    if found is None:
+        brief_facts = _facts_shown(kb, facts, cs.crit, side, False, cs.state == "met")
+        brief = label + (f" ({'; '.join(brief_facts)})" if brief_facts else "")
+        if cs.state == "conflict":
+            brief += CONFLICT_MARK
+        found = memo[key] = (_full(kb, facts, cs, label, side), brief, brief_facts)
+    full, brief, brief_facts = found
+    item.because_full.append(f"{kind}: {full}")
+    item.because.append(f"{kind}: {brief}")
+    item.reasons.append(_reason(kind, cs, label, list(brief_facts)))

@@ -38,7 +38,7 @@ from dvtkg.reason import Classification, classify, limb_closures, vein_closures
 
 ENGINES = ("reference", "fast")
 #: the engine Assessor() and `dvtkg assess` use unless told otherwise
-DEFAULT_ENGINE = "reference"
+DEFAULT_ENGINE = "fast"
 STAGES = ("parse", "validate", "reason", "query", "report")
 FACT_GROUPS = ("age", "sex", "weightKg", "pregnant", "gestationWeeks", "pe", "labs", "conditions", "bleeding",
                "provoking", "course", "setting", "medications", "limbs.left", "limbs.right")

@@ -19,15 +19,19 @@ supported fragment is evaluated over columns:
 
 A case the columns cannot decide exactly goes to the single-case path
 (``needs_single``): a value outside the contract (the single path then names the key
-and rule), coded diagnoses, a contradiction the data-conflict checks would act on, two
-told-disjoint classes (an inconsistency to explain), or a key the flat form cannot
-carry. ``tests/test_cohort.py`` proves the rows equal to the single-case path.
+and rule), coded diagnoses, a coded phlegmasia, two told-disjoint classes (an
+inconsistency to explain), or a key the flat form cannot carry. The other data conflicts
+(patient-level ones, limb-threat signs on a leg without proximal thrombus) are acted on in
+the columns as the single path does (``drop_contradicted``). ``tests/test_cohort.py``
+proves the rows equal to the single-case path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -55,6 +59,10 @@ THREAT = (("signs.cyanosis", True), ("signs.limbIschaemia", True), ("signs.venou
           ("signs.compartmentSyndrome", True), ("signs.pulses", "absent"))
 
 
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+_DECIMAL_OR_INTEGER = {"http://www.w3.org/2001/XMLSchema#decimal", _XSD_INTEGER}
+
+
 class Unsupported(Exception):
     """The compiled TBox uses a construct the column-wise form does not evaluate (refused at start-up)."""
 
@@ -69,6 +77,8 @@ class Batch:
     veins: dict[str, np.ndarray]  # per side: tuple of vein names | None (imaging unknown)
     # (codes, distinct values) of a column, when the source has them already (Arrow's dictionary encoding)
     coded: Callable[[str], tuple[np.ndarray, list[Any]]] | None = None
+    # per side, (codes, distinct thrombus lists) of ``veins``, when the source has them already
+    vein_codes: dict[str, tuple[np.ndarray, list[Any]]] | None = None
 
     def values(self, name: str) -> tuple[np.ndarray, list[Any]]:
         """(codes, distinct values) of a column (``_values_of`` unless the source encoded it)."""
@@ -84,7 +94,8 @@ class Result:
     present: dict[tuple[int, int], np.ndarray]  # does the row exist for the case
     missing: dict[tuple[int, int], np.ndarray]  # (cases x words) missing-key masks (ColumnEngine.decode_keys)
     blocked_by: dict[tuple[int, int], tuple[np.ndarray, list[str]]]  # bits per case over the row's criteria
-    conflicts: list[tuple[int, str, str, str, str | None]] = field(default_factory=list)
+    # (the cases, as indices, statement a, statement b, kind, limb) per pair of applicable statements
+    conflicts: list[tuple[np.ndarray, str, str, str, str | None]] = field(default_factory=list)
 
 
 def _values_of(col: np.ndarray | list[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -119,7 +130,17 @@ class ColumnEngine:
         self.spec_by_prop: dict[str, KeySpec] = {str(p): s for p, s in self.keys.by_prop.items()}
         self.seg_class = {str(v).rsplit("vein-", 1)[-1]: str(c) for v, c in kb.segment_classes.items()}
         self._vein_cache: dict[tuple | None, dict[Expr, bool] | None] = {}
+        # this engine's own memory across partitions (a worker assesses many): every distinct value a column
+        # has shown, converted once to its value-space value, and each test on it computed once
+        self._spaces: dict[Any, tuple[dict[tuple[type, Any], int], list[Any]]] = {}
+        self._tests: dict[tuple[Any, Any], np.ndarray] = {}
+        self._float_cache: dict[Any, np.ndarray] = {}
+        self._decoded: dict[bytes, list[str]] = {}
+        self._cg: dict[tuple[Any, ...], Any] = {}   # Cockcroft-Gault inputs -> the derived CrCl value
         self._check_fragment()
+        # the named classes each defined class's definitions read (their columns, on any subject)
+        self._named = {cls: {n for body in self.compiled.definitions[cls] for n in _named_in(body)}
+                       for cls in self.order}
         self._prepare_guidance()
 
     # ----- the fragment
@@ -159,6 +180,87 @@ class ColumnEngine:
         # a sheet value is never language-tagged: the lean fact store's Lit has a datatype only
         return self.reasoner.value((lit.lexical, lit.datatype, ""))
 
+    def _gids(self, name: Any, codes: np.ndarray, uniques: list[Any], convert: Callable[[Any], Any]) -> np.ndarray:
+        """Each row's id in the space ``name`` (this engine's distinct values of a column, across partitions);
+        a value not seen before is converted (``convert``) once and kept."""
+        found = self._row_gids.get(name)
+        if found is not None:
+            return found
+        index, values = self._spaces.setdefault(name, ({}, []))
+        ids = np.empty(len(uniques), dtype=np.int64)
+        for j, u in enumerate(uniques):
+            k = (type(u), u)
+            g = index.get(k)
+            if g is None:
+                g = index[k] = len(values)
+                values.append(convert(u))
+            ids[j] = g
+        out = self._row_gids[name] = ids[codes] if len(uniques) else np.zeros(len(codes), dtype=np.int64)
+        return out
+
+    def _test(self, name: Any, test: Any, fn: Callable[[Any], bool]) -> np.ndarray:
+        """The table (by id in the space ``name``) of a test on its values, extended to the values new to it."""
+        values = self._spaces[name][1]
+        table = self._tests.get((name, test))
+        if table is None or len(table) < len(values):
+            done = 0 if table is None else len(table)
+            new = self._facet_test(name, test, done)
+            if new is None:
+                new = np.fromiter((fn(v) for v in values[done:]), dtype=bool, count=len(values) - done)
+            table = self._tests[(name, test)] = new if table is None else np.concatenate([table, new])
+        return table
+
+    def _facet_test(self, name: Any, test: Any, done: int) -> np.ndarray | None:
+        """``p some <decimal or integer with facets>`` on the values from ``done`` on, through floats where a
+        float comparison decides exactly (a value's float on the same side of the bound's float as the value
+        is of the bound) and exactly (``Reasoner.in_range``) where the floats tie; None for other tests."""
+        if not (isinstance(test, tuple) and test[0] == "dsome" and test[2][0] == "facet"
+                and test[2][1] in _DECIMAL_OR_INTEGER):
+            return None
+        dr = test[2]
+        values = self._spaces[name][1][done:]
+        nums = self._floats(name)[done:]
+        ok = ~np.isnan(nums)
+        tie = np.zeros(len(values), dtype=bool)
+        for facet, lexical in dr[2]:
+            bound = Fraction(lexical)
+            fb = float(bound)
+            rel = facet.rsplit("#", 1)[1]
+            if rel == "minInclusive":
+                ok &= nums >= fb
+            elif rel == "maxInclusive":
+                ok &= nums <= fb
+            elif rel == "minExclusive":
+                ok &= nums > fb
+            elif rel == "maxExclusive":
+                ok &= nums < fb
+            else:
+                return None
+            tie |= nums == fb
+        if dr[1] == _XSD_INTEGER:
+            tie |= ok   # integral or not: decided exactly
+        for i in np.nonzero(tie)[0].tolist():
+            v = values[i]
+            ok[i] = v is not None and self.reasoner.in_range(dr, v)
+        return ok
+
+    def _floats(self, name: Any) -> np.ndarray:
+        """The float of each numeric value of a space (NaN for the others), extended as the space grows."""
+        values = self._spaces[name][1]
+        have = self._float_cache.get(name)
+        if have is None or len(have) < len(values):
+            done = 0 if have is None else len(have)
+            new = np.array([float(v[1]) if isinstance(v, tuple) and v[0] == "num" else np.nan
+                            for v in values[done:]], dtype=np.float64)
+            have = self._float_cache[name] = new if have is None else np.concatenate([have, new])
+        return have
+
+    def _lookup(self, name: Any, codes: np.ndarray, uniques: list[Any], convert: Callable[[Any], Any],
+                test: Any, fn: Callable[[Any], bool]) -> np.ndarray:
+        """Per row: ``fn`` of its converted value (each distinct value converted and tested once per engine)."""
+        gids = self._gids(name, codes, uniques, convert)
+        return self._test(name, test, fn)[gids]
+
     def _data(self, b: Batch, kind: int, e: Expr) -> np.ndarray:
         p = e[1]
         found = self._derived.get((kind, p))
@@ -168,18 +270,20 @@ class ColumnEngine:
                 return np.zeros(b.n, dtype=bool)
             key = spec.key if kind == 0 else f"limbs.{KINDS[kind]}.{spec.key.split('.', 2)[2]}"
             codes, uniques = self._cols[key]
-            lk = (key, p)
-            values = self._lit_cache.get(lk)
-            if values is None:
-                values = self._lit_cache[lk] = [self._lit_value(spec, p, v) for v in uniques]
+            name: Any = (key, p)
+            convert: Callable[[Any], Any] = partial(self._lit_value, spec, p)
         else:
-            codes, values = found
+            codes, uniques, convert = found
+            name = ("derived", kind, p)
         if e[0] == "value":
             target = self.reasoner.value(e[2])
-            table = np.array([v is not None and v == target for v in values], dtype=bool)
+
+            def fn(v: Any) -> bool:
+                return v is not None and v == target
         else:
-            table = np.array([v is not None and self.reasoner.in_range(e[2], v) for v in values], dtype=bool)
-        return table[codes] if len(table) else np.zeros(b.n, dtype=bool)
+            def fn(v: Any) -> bool:
+                return v is not None and self.reasoner.in_range(e[2], v)
+        return self._lookup(name, codes, uniques, convert, e, fn)
 
     # ----- thrombus lists
 
@@ -188,9 +292,11 @@ class ColumnEngine:
         if state in self._vein_cache:
             return self._vein_cache[state]
         facts = CaseFacts(individuals=["L"], types={"L": {LIMB}})
-        segs = sorted({self.seg_class[v] for v in (state or ()) if v in self.seg_class})
+        opened = state is not None and len(state) == 2 and state[0] == "open" and isinstance(state[1], tuple)
+        listed = state[1] if opened else state   # type: ignore[index]
+        segs = sorted({self.seg_class[v] for v in (listed or ()) if v in self.seg_class})
         facts.exprs["L"] = [("some", THROMBUS, s) for s in segs]
-        if state is not None:
+        if state is not None and not opened:
             filler: Expr = NOTHING if not segs else segs[0] if len(segs) == 1 else ("or", tuple(segs))
             facts.exprs["L"].append(("all", THROMBUS, filler))
         r = self.reasoner
@@ -271,7 +377,7 @@ class ColumnEngine:
         self._veins = {}
         single = np.zeros(b.n, dtype=bool)
         for k in (1, 2):
-            codes, uniques = _values_of(b.veins[KINDS[k]])
+            codes, uniques = self._vein_codes(b)[KINDS[k]]
             states = []
             for u in uniques:
                 s = self._vein_state(u, thrombus_exprs) if u is not _BAD else None
@@ -283,9 +389,19 @@ class ColumnEngine:
         for k, base in ((0, PATIENT), (1, LIMB), (2, LIMB)):
             for anc in self.reasoner.ancestors(base):
                 types[k][anc] = self._exists[k].copy()
+        # passes in definition order until nothing changes; a class is evaluated again only when a class its
+        # definitions name (on any subject) has changed since it was last evaluated (the rest is constant)
+        step = 0
+        changed_at: dict[str, int] = {}
+        evaluated_at: dict[str, int] = {}
         for _ in range(4):
             changed = False
             for cls in self.order:
+                step += 1
+                last = evaluated_at.get(cls)
+                if last is not None and not any(changed_at.get(d, 0) > last for d in self._named[cls]):
+                    continue
+                evaluated_at[cls] = step
                 for k in range(3):
                     cur = types[k].get(cls, self._false)
                     new = cur.copy()
@@ -294,7 +410,10 @@ class ColumnEngine:
                     if (new != cur).any():
                         changed = True
                         for anc in self.reasoner.ancestors(cls):
-                            types[k][anc] = types[k].get(anc, self._false) | new
+                            old = types[k].get(anc, self._false)
+                            if anc == cls or (new & ~old).any():
+                                types[k][anc] = old | new
+                                changed_at[anc] = step
             if not changed:
                 break
         else:
@@ -310,48 +429,82 @@ class ColumnEngine:
 
     # ----- the batch: validation screen, derived facts, data-conflict screen
 
+    def _where(self, codes: np.ndarray, uniques: list[Any], pred: Callable[[Any], bool]) -> np.ndarray:
+        """Per row: ``pred`` of its value, computed once per distinct value."""
+        if not len(uniques):
+            return np.zeros(len(codes), dtype=bool)
+        return np.fromiter((pred(u) for u in uniques), dtype=bool, count=len(uniques))[codes]
+
+    def _is(self, b: Batch, name: str, pred: Callable[[Any], bool]) -> np.ndarray:
+        codes, uniques = self._cols[name] if name in self._cols else b.values(name)
+        return self._where(codes, uniques, pred)
+
     def screen(self, b: Batch) -> np.ndarray:
         """Cases the columns leave to the single-case path (see the module docstring)."""
+        self._row_gids: dict[Any, np.ndarray] = {}
+        self._cols: dict[str, tuple[np.ndarray, list[Any]]] = {}
         single = np.zeros(b.n, dtype=bool)
         for name in ("codes", "extra"):
-            single |= np.array([v is not None for v in b.col(name)], dtype=bool)
-        ids = b.col("id")
-        single |= np.array([not (isinstance(v, str) and v.strip()) for v in ids], dtype=bool)
-        self._cols: dict[str, tuple[np.ndarray, list[Any]]] = {}
+            single |= self._is(b, name, lambda v: v is not None)
+        single |= self._is(b, "id", lambda v: not (isinstance(v, str) and v.strip()))
         keys = list(self.keys.patient.items())
         for side in SIDES:
             keys += [(f"limbs.{side}.{k}", s) for k, s in self.keys.limb.items()]
         for key, spec in keys:
             codes, uniques = b.values(key)
-            ok = np.array([_valid(spec, v) for v in uniques], dtype=bool)
-            single |= ~ok[codes]
             self._cols[key] = (codes, uniques)
+            single |= ~self._lookup(("raw", key), codes, uniques, _same, "valid", partial(_valid, spec))
+        veins = self._vein_codes(b)
         for side in SIDES:
-            single |= np.array([v is _BAD for v in b.veins[side]], dtype=bool) & b.given[side]
+            single |= self._where(*veins[side], lambda v: v is _BAD) & b.given[side]
         # the data-conflict checks (male and pregnant, gestation and not pregnant, no contraindication
         # with active bleeding, threat signs without proximal thrombus, coded phlegmasia): screened, not judged
         # the patient-level ones only make the contradicted facts unknown (dvtkg.cases.dataconflicts):
         # done here on the columns, after the derivations (which read the facts as stated)
-        sex, preg, gest = b.col("sex"), b.col("pregnant"), b.col("gestationWeeks")
-        aci, bleed = b.col("bleeding.anticoagulationContraindication"), b.col("bleeding.activeBleeding")
-        male_pregnant = np.array([s == "male" and p is True for s, p in zip(sex, preg, strict=True)], dtype=bool)
-        gest_not_pregnant = np.array([g is not None and p is False for p, g in zip(preg, gest, strict=True)],
-                                     dtype=bool)
-        none_bleeding = np.array([a == "none" and x is True for a, x in zip(aci, bleed, strict=True)], dtype=bool)
-        self._drops = [(("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
-                       (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
+        male_pregnant = self._is(b, "sex", lambda v: v == "male") & self._is(b, "pregnant", lambda v: v is True)
+        gest_not_pregnant = (self._is(b, "gestationWeeks", lambda v: v is not None)
+                             & self._is(b, "pregnant", lambda v: v is False))
+        none_bleeding = (self._is(b, "bleeding.anticoagulationContraindication", lambda v: v == "none")
+                         & self._is(b, "bleeding.activeBleeding", lambda v: v is True))
+        self._drops: list[tuple[tuple[str, ...], np.ndarray]] = [
+            (("sex", "pregnant"), male_pregnant), (("gestationWeeks", "pregnant"), gest_not_pregnant),
+            (("bleeding.anticoagulationContraindication", "bleeding.activeBleeding"), none_bleeding)]
         self.data_conflicts = male_pregnant.astype(np.int64) + gest_not_pregnant + none_bleeding
+        # limb threat signs on a leg whose closed thrombus list has no proximal segment (the data-conflict
+        # check of limb threat): the signs present are made unknown and the list is no longer closed (what
+        # imaging saw is kept), done on the columns in drop_contradicted; a coded phlegmasia goes single
+        self._open_legs: dict[str, np.ndarray] = {}
         for side in SIDES:
-            given, veins = b.given[side], b.veins[side]
             threat = np.zeros(b.n, dtype=bool)
+            signs = []
             for key, bad in THREAT:
-                col = b.col(f"limbs.{side}.{key}")
-                threat |= np.array([v is not None and v == bad and type(v) is type(bad) for v in col], dtype=bool)
-            closed_no_prox = np.array([v is not None and v is not _BAD and not (set(v) & PROXIMAL) for v in veins],
-                                      dtype=bool)
-            single |= given & threat & closed_no_prox
-            single |= given & np.array([v is True for v in b.col(f"limbs.{side}.codedPhlegmasia")], dtype=bool)
+                present = self._is(b, f"limbs.{side}.{key}", partial(_is_exactly, bad))
+                signs.append((f"limbs.{side}.{key}", present))
+                threat |= present
+            closed_no_prox = self._where(*veins[side], lambda v: v is not None and v is not _BAD
+                                         and not (set(v) & PROXIMAL))
+            conflict = b.given[side] & threat & closed_no_prox
+            if conflict.any():
+                self._open_legs[side] = conflict
+                self._drops += [((name,), conflict & present) for name, present in signs]
+                self.data_conflicts = self.data_conflicts + conflict
+            single |= b.given[side] & self._is(b, f"limbs.{side}.codedPhlegmasia", lambda v: v is True)
         return single
+
+    def _vein_codes(self, b: Batch) -> dict[str, tuple[np.ndarray, list[Any]]]:
+        """(codes, distinct lists) of each side's thrombus lists (None where the leg is not given)."""
+        found = getattr(self, "_veins_coded", None)
+        if found is not None and found[0] is b:
+            return found[1]
+        out = {}
+        for side in SIDES:
+            if b.vein_codes is not None:
+                codes, uniques = b.vein_codes[side]
+            else:
+                codes, uniques = _values_of(b.veins[side])
+            out[side] = (codes, uniques)
+        self._veins_coded = (b, out)
+        return out
 
     def drop_contradicted(self) -> None:
         """Make the facts of a patient-level data conflict unknown (after derivation, as the single path does)."""
@@ -365,58 +518,110 @@ class ColumnEngine:
                 codes = codes.copy()
                 codes[mask] = uniques.index(None)
                 self._cols[key] = (codes, uniques)
+        if self._open_legs:   # a contradicted leg's list: its segments, not closed ("open", segments)
+            _b, veins = self._veins_coded
+            veins = dict(veins)
+            for side, mask in self._open_legs.items():
+                codes, uniques = veins[side]
+                opened = [("open", u) if isinstance(u, tuple) else u for u in uniques]
+                codes = np.where(mask, codes + len(uniques), codes)
+                veins[side] = (codes, [*uniques, *opened])
+            self._veins_coded = (_b, veins)
+
+    def _decimal_value(self, v: Any) -> Any:
+        """A number of days as the derived xsd:decimal's value (None: unknown, or not a number)."""
+        x = _number(v)
+        return None if x is None else self.reasoner.value((str(x), "http://www.w3.org/2001/XMLSchema#decimal", ""))
 
     def derive(self, b: Batch) -> None:
         """The derived facts (CrCl, episode age, rule 17) as value columns, as dvtkg.cases.derive adds them."""
-        self._derived: dict[tuple[int, str], tuple[np.ndarray, list[Any]]] = {}
+        # (kind, property) -> (codes, distinct keys, key -> the value-space value)
+        self._derived: dict[tuple[int, str], tuple[np.ndarray, list[Any], Callable[[Any], Any]]] = {}
         self._known_derived: dict[str, np.ndarray] = {}
         dec = "http://www.w3.org/2001/XMLSchema#decimal"
-        crcl, scr = b.col("labs.crclMlMin"), b.col("labs.serumCreatinineMgDl")
-        age, weight, sex = b.col("age"), b.col("weightKg"), b.col("sex")
-        derived_crcl: list[Any] = []
-        for c, s, a, w, x in zip(crcl, scr, age, weight, sex, strict=True):
-            if c is None and s is not None and a is not None and w is not None and x in ("male", "female") and s > 0:
-                v = cockcroft_gault(_dec(a), _dec(w), _dec(s), x == "female")
-                derived_crcl.append(self.reasoner.value((str(v), dec, "")))
-            else:
-                derived_crcl.append(None)
+        # CrCl: as stated, else Cockcroft-Gault from creatinine (> 0), age, weight and sex
         spec = self.keys.patient["labs.crclMlMin"]
-        stated = [self._lit_value(spec, str(spec.prop), v) for v in crcl]
-        merged = [s if s is not None else d for s, d in zip(stated, derived_crcl, strict=True)]
-        self._derived[(0, str(spec.prop))] = _codes(merged)
-        self._known_derived["labs.crclMlMin"] = np.array([v is not None for v in merged], dtype=bool)
-        # the episode age (decision rule 1)
-        vte = b.col("course.vteDaysAgo")
-        legs = [(b.given[s], b.veins[s], b.col(f"limbs.{s}.symptomDays")) for s in SIDES]
-        episode: list[Any] = []
-        for i, v in enumerate(vte):
-            if v is not None:
-                episode.append(self.reasoner.value((str(_dec(v)), dec, "")))
-                continue
-            durations = [d[i] for g, veins, d in legs if g[i] and veins[i] not in (None, _BAD) and len(veins[i])]
-            known = [_dec(d) for d in durations if d is not None]
-            if not known or (len(known) < len(durations) and max(known) <= 30):
-                episode.append(None)
-            else:
-                episode.append(self.reasoner.value((str(max(known)), dec, "")))
-        self._derived[(0, str(DVT.episodeDaysAgo))] = _codes(episode)
-        self._known_derived["course.vteDaysAgo"] = np.array([v is not None for v in episode], dtype=bool)
+        stated = self._is(b, spec.key, lambda v: v is not None)
+        sex_known = self._is(b, "sex", lambda v: v in ("male", "female"))
+        scr_codes, scr_uni = self._cols["labs.serumCreatinineMgDl"]
+        need = (~stated & self._where(scr_codes, scr_uni, lambda v: _number(v) is not None and v > 0) & sex_known
+                & self._is(b, "age", lambda v: v is not None) & self._is(b, "weightKg", lambda v: v is not None))
+        # the distinct values as keys (cheap to hash): ("s", stated value) or ("cg", the formula's inputs)
+        c_codes, c_uni = self._cols[spec.key]
+        merged: list[Any] = [("s", type(u), u) for u in c_uni]
+        codes = np.where(stated, c_codes, len(merged))
+        merged.append(None)
+        rows = np.nonzero(need)[0]
+        if len(rows):
+            a_codes, a_uni = self._cols["age"]
+            w_codes, w_uni = self._cols["weightKg"]
+            x_codes, x_uni = self._cols["sex"]
+            derived_index: dict[Any, int] = {}
+            for i in rows.tolist():
+                inputs = (a_uni[a_codes[i]], w_uni[w_codes[i]], scr_uni[scr_codes[i]], x_uni[x_codes[i]])
+                k = ("cg", inputs, tuple(type(x) for x in inputs))
+                j = derived_index.get(k)
+                if j is None:
+                    j = derived_index[k] = len(merged)
+                    merged.append(k)
+                codes[i] = j
+
+        def crcl_value(key: Any, spec: KeySpec = spec) -> Any:
+            if key is None:
+                return None
+            if key[0] == "s":
+                return self._lit_value(spec, str(spec.prop), key[2])
+            a, w, sc, x = key[1]
+            return self.reasoner.value((str(cockcroft_gault(_dec(a), _dec(w), _dec(sc), x == "female")), dec, ""))
+        self._derived[(0, str(spec.prop))] = (codes, merged, crcl_value)
+        self._known_derived["labs.crclMlMin"] = stated | need
+        # the episode age (decision rule 1): as stated, else the longest symptom duration of the legs with a
+        # thrombus, unknown when none is known or when one is unknown and the known ones are 30 days or fewer
+        v_codes, v_uni = self._cols["course.vteDaysAgo"]
+        vte_known = self._where(v_codes, v_uni, lambda v: v is not None)
+        episode_keys: list[Any] = list(v_uni)   # numbers of days: the value is the same whichever key gave it
+        veins = self._vein_codes(b)
+        n_dur = np.zeros(b.n, dtype=np.int8)
+        n_known = np.zeros(b.n, dtype=np.int8)
+        best = np.full(b.n, -np.inf)
+        best_code = np.full(b.n, -1, dtype=np.int64)
+        for side in SIDES:
+            has = b.given[side] & self._where(*veins[side], lambda v: v is not None and v is not _BAD and len(v) > 0)
+            d_codes, d_uni = self._cols[f"limbs.{side}.symptomDays"]
+            offset = len(episode_keys)
+            episode_keys += d_uni
+            # a value that is not a number (the case goes to the single path) counts as unknown here
+            num = (np.array([float(x) if (x := _number(d)) is not None else np.nan for d in d_uni])[d_codes]
+                   if len(d_uni) else np.full(b.n, np.nan))
+            known = has & ~np.isnan(num)
+            n_dur += has
+            n_known += known
+            better = known & (num > best)
+            best = np.where(better, num, best)
+            best_code = np.where(better, offset + d_codes, best_code)
+        none_code = len(episode_keys)
+        episode_keys.append(None)
+        from_legs = (n_known > 0) & ~((n_known < n_dur) & (best <= 30))
+        ep_codes = np.where(vte_known, v_codes, np.where(from_legs, best_code, none_code))
+        self._derived[(0, str(DVT.episodeDaysAgo))] = (ep_codes, episode_keys, self._decimal_value)
+        self._known_derived["course.vteDaysAgo"] = vte_known | from_legs
         # decision rule 17: on no anticoagulant and not said to be a recurrence
         rec_spec = self.keys.patient["course.recurrenceOnTherapeuticAnticoagulation"]
-        rec = b.col(rec_spec.key)
-        cur, ru, ot = b.col("course.currentAnticoagulant"), b.col("course.recurrentUnprovoked"), \
-            b.col("course.onTherapeuticAnticoagulation")
+        rec_codes_s, rec_uni = self._cols[rec_spec.key]
+        rec_known = self._where(rec_codes_s, rec_uni, lambda v: v is not None)
         f = self.reasoner.value(("false", "http://www.w3.org/2001/XMLSchema#boolean", ""))
-        out = []
-        for r_, c, u, o in zip(rec, cur, ru, ot, strict=True):
-            if r_ is not None:
-                out.append(self._lit_value(rec_spec, str(rec_spec.prop), r_))
-            elif c == "none" and u is not True and o is not True:
-                out.append(f)
-            else:
-                out.append(None)
-        self._derived[(0, str(rec_spec.prop))] = _codes(out)
-        self._known_derived[rec_spec.key] = np.array([v is not None for v in out], dtype=bool)
+        implied = (self._is(b, "course.currentAnticoagulant", lambda v: v == "none")
+                   & ~self._is(b, "course.recurrentUnprovoked", lambda v: v is True)
+                   & ~self._is(b, "course.onTherapeuticAnticoagulation", lambda v: v is True))
+        rec_keys: list[Any] = [("s", type(u), u) for u in rec_uni] + [("implied",), None]
+        rec_codes = np.where(rec_known, rec_codes_s, np.where(implied, len(rec_uni), len(rec_uni) + 1))
+
+        def rec_value(key: Any, spec: KeySpec = rec_spec) -> Any:
+            if key is None:
+                return None
+            return f if key[0] == "implied" else self._lit_value(spec, str(spec.prop), key[2])
+        self._derived[(0, str(rec_spec.prop))] = (rec_codes, rec_keys, rec_value)
+        self._known_derived[rec_spec.key] = rec_known | implied
 
     # ----- guidance
 
@@ -438,6 +643,13 @@ class ColumnEngine:
     def _crit_state(self, types: list[dict[str, np.ndarray]], c: URIRef, kind: int | None) -> np.ndarray:
         if kind is None:
             return self._zeros8
+        found = self._state_cache.get((c, kind))
+        if found is not None:
+            return found
+        out = self._state_cache[(c, kind)] = self._crit_state_of(types, c, kind)
+        return out
+
+    def _crit_state_of(self, types: list[dict[str, np.ndarray]], c: URIRef, kind: int) -> np.ndarray:
         t = self.guidance.criteria[c]
         met = types[kind].get(str(t.met), self._false)
         nm = types[kind].get(str(t.not_met), self._false)
@@ -450,6 +662,7 @@ class ColumnEngine:
         types, inconsistent = self.classify(b)
         single |= inconsistent
         self._zeros8 = np.zeros(b.n, dtype=np.int8)
+        self._state_cache: dict[tuple[URIRef, int], np.ndarray] = {}   # shared, never changed in place
         g = self.guidance
         left, right = b.given["left"], b.given["right"]
         nolimb = ~(left | right)
@@ -473,6 +686,8 @@ class ColumnEngine:
                     options.append(ostates)
                 slots[(si, slot)] = {"present": present, "states": states, "options": options}
         verdicts = {k: [_verdict(o, b.n) for o in v["options"]] for k, v in slots.items()}
+        for k, v in slots.items():   # options' states are fixed: their verdicts serve _missing and _blocked_by
+            v["verdicts"] = verdicts[k]
         status: dict[tuple[int, int], np.ndarray] = {}
         index = {st.iri: i for i, st in enumerate(self.all_statements)}
         for _ in range(MAX_PASSES):
@@ -686,8 +901,8 @@ class ColumnEngine:
             on = live & ((state == UNKNOWN) | (state == CONFLICT))
             if on.any():
                 out |= np.where(on[:, None], self._crit_contrib(crit, side, 0, n), np.uint64(0))
-        for ostates in v["options"]:
-            verdict_unknown = live & (_verdict(ostates, n) == 1)
+        for ostates, verdict in zip(v["options"], v["verdicts"], strict=True):
+            verdict_unknown = live & (verdict == 1)
             if not verdict_unknown.any():
                 continue
             for crit, blocks, state in ostates:
@@ -699,7 +914,16 @@ class ColumnEngine:
         return out
 
     def decode_keys(self, mask: np.ndarray) -> list[str]:
-        """A missing-key mask (one row) as the sorted key names."""
+        """A missing-key mask (one row) as the sorted key names (remembered: the same sets recur)."""
+        k = mask.tobytes()
+        found = self._decoded.get(k)
+        if found is None:
+            if len(self._decoded) > 200_000:
+                self._decoded.clear()
+            found = self._decoded[k] = self._decode_keys(mask)
+        return found
+
+    def _decode_keys(self, mask: np.ndarray) -> list[str]:
         out = []
         for w in range(self.words):
             x = int(mask[w])
@@ -717,8 +941,8 @@ class ColumnEngine:
         for role, crit, _k, state in v["states"]:
             if role == "blocking":
                 parts.append((str(crit).rsplit("/", 1)[-1], state == MET))
-        for ostates in v["options"]:
-            opt_blocked = _verdict(ostates, n) == 2
+        for ostates, verdict in zip(v["options"], v["verdicts"], strict=True):
+            opt_blocked = verdict == 2
             for crit, blocks, state in ostates:
                 if blocks:
                     parts.append((str(crit).rsplit("/", 1)[-1], opt_blocked & (state == MET)))
@@ -752,8 +976,9 @@ class ColumnEngine:
                     both = ((status[(sa, slot_a)] == APPLIES) & slots[(sa, slot_a)]["present"]
                             & (status[(sb, slot_b)] == APPLIES) & slots[(sb, slot_b)]["present"])
                     limb = next((KINDS[x] if x else None for x in (la, lb) if x is not None), None)
-                    for i in np.nonzero(both)[0]:
-                        out.append((int(i), self.kb.statements[a].id if a in self.kb.statements else str(a),
+                    idx = np.nonzero(both)[0]
+                    if len(idx):
+                        out.append((idx, self.kb.statements[a].id if a in self.kb.statements else str(a),
                                     self.kb.statements[bb].id if bb in self.kb.statements else str(bb),
                                     getattr(cand, "kind", ""), limb))
         return out
@@ -775,6 +1000,35 @@ def _restrictions(e: Expr, p: str) -> list[Expr]:
     if e[0] in ("and", "or"):
         return [x for y in e[1] for x in _restrictions(y, p)]
     return []
+
+
+def _named_in(e: Expr) -> set[str]:
+    """The named classes an expression reads as columns (not the segment classes of thrombus restrictions)."""
+    if isinstance(e, str):
+        return {e}
+    if e[0] in ("and", "or"):
+        return {n for x in e[1] for n in _named_in(x)}
+    if e[0] in ("some", "all") and e[1] != THROMBUS:
+        return _named_in(e[2])
+    return set()
+
+
+def _is_exactly(bad: Any, v: Any) -> bool:
+    """The value is ``bad``, of its type (True is not 1)."""
+    return v is not None and v == bad and type(v) is type(bad)
+
+
+def _same(v: Any) -> Any:
+    return v
+
+
+def _number(v: Any) -> Decimal | None:
+    """A sheet number as a Decimal (None: null, or not a number: such a case goes to the single path)."""
+    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return None
+    return _dec(v)
 
 
 def _codes(values: list[Any]) -> tuple[np.ndarray, list[Any]]:

@@ -26,10 +26,11 @@ import pyarrow.compute  # noqa: F401  (pa.compute below)
 from dvtkg.cases.errors import CaseValidationError
 from dvtkg.cases.sheet import VEIN_NAMES
 from dvtkg.cases.vocab import SIDES
-from dvtkg.cohort.columnar import _BAD, KINDS, STATUSES, Batch, ColumnEngine, _values_of
+from dvtkg.cohort.columnar import _BAD, BLOCKED, INDETERMINATE, KINDS, STATUSES, Batch, ColumnEngine, _values_of
 from dvtkg.cohort.frame import _unnull, column_kinds, decode_value, row_to_sheet
 
 COHORT_VERSION = 1
+BLOCKED_CODE, INDETERMINATE_CODE = BLOCKED, INDETERMINATE
 RESULT_COLUMNS = ("case_id", "statement", "limb", "status", "missing", "blocked_by")
 
 
@@ -133,28 +134,66 @@ class PartitionAssessor:
                  if st.iri in self.assessor.kb.statements}
         keys = sorted(res.status, key=lambda k: (names[k[0]], "" if (k[1] == 0) else KINDS[k[1]]))
         columnar = ~res.single
-        status_dict = pa.array(list(STATUSES), type=pa.string())
-        parts = []
+        # every row of every (statement, slot) as index arrays, the list columns as one take each
+        cases_of, stmts, slots, statuses = [], [], [], []
+        stmt_names: list[str] = []
+        miss_masks, miss_at = [], []
+        blocked_lists: list[list[str]] = []
+        blocked_at, blocked_which = [], []
+        offset = 0
         for k in keys:
             si, slot = k
             idx = np.nonzero(res.present[k] & columnar)[0]
             if not len(idx):
                 continue
-            s = res.status[k][idx]
-            limb = KINDS[slot] if slot else None
-            missing = self._list_column(res.missing[k][idx], s == 2, self.engine.decode_keys)
-            bits, crit_names = res.blocked_by[k]
-            blocked = self._list_column(bits[idx][:, None], s == 1,
-                                        lambda m, names=crit_names: [names[j] for j in range(64) if int(m[0]) >> j & 1])
+            st = res.status[k][idx]
+            m = len(idx)
+            if not stmt_names or stmt_names[-1] != names[si]:
+                stmt_names.append(names[si])
+            cases_of.append(idx)
+            stmts.append(np.full(m, len(stmt_names) - 1, dtype=np.int32))
+            slots.append(np.full(m, slot, dtype=np.int32))
+            statuses.append(st)
+            live = np.nonzero(st == INDETERMINATE_CODE)[0]
+            if len(live):
+                miss_masks.append(res.missing[k][idx[live]])
+                miss_at.append(offset + live)
+            live = np.nonzero(st == BLOCKED_CODE)[0]
+            if len(live):
+                bits, crit_names = res.blocked_by[k]
+                uniq, inverse = np.unique(bits[idx[live]], return_inverse=True)
+                blocked_at.append(offset + live)
+                blocked_which.append(len(blocked_lists) + inverse.reshape(-1))
+                blocked_lists += [[crit_names[j] for j in range(64) if int(u) >> j & 1] for u in uniq]
+            offset += m
+        parts = []
+        if offset:
+            list_type = pa.list_(pa.string())
+            miss_lists: list[list[str]] = []
+            miss_which = None
+            if miss_masks:
+                uniq_masks, miss_which = _unique_rows(np.concatenate(miss_masks))
+                miss_lists = [self.engine.decode_keys(u) for u in uniq_masks]
+            missing = _take_lists(offset, miss_at, miss_lists, miss_which, list_type)
+            blocked = _take_lists(offset, blocked_at, blocked_lists,
+                                  np.concatenate(blocked_which) if blocked_which else None, list_type)
             parts.append(pa.table({
-                "case_id": id_arr.take(pa.array(idx)),
-                "statement": pa.repeat(pa.scalar(names[si], pa.string()), len(idx)),
-                "limb": pa.repeat(pa.scalar(limb, pa.string()), len(idx)),
-                "status": status_dict.take(pa.array(s.astype(np.int32))),
+                "case_id": id_arr.take(pa.array(np.concatenate(cases_of))),
+                "statement": pa.array(stmt_names, pa.string()).take(pa.array(np.concatenate(stmts))),
+                "limb": pa.array([None, *KINDS[1:]], pa.string()).take(pa.array(np.concatenate(slots))),
+                "status": pa.array(list(STATUSES), pa.string()).take(
+                    pa.array(np.concatenate(statuses).astype(np.int32))),
                 "missing": missing, "blocked_by": blocked}, schema=schemas["results"]))
-        id_list = id_arr.to_pylist() if res.conflicts else []
-        conflicts = [{"case_id": id_list[i], "a": a, "b": bb, "kind": kind, "limb": limb}
-                     for i, a, bb, kind, limb in res.conflicts if columnar[i]]
+        conflict_parts = []
+        kept = [(idx[columnar[idx]], rest) for idx, *rest in res.conflicts]
+        kept = [(idx, rest) for idx, rest in kept if len(idx)]
+        if kept:   # one take per column: the cases, and each pair's (a, b, kind, limb) repeated over its cases
+            group = np.repeat(np.arange(len(kept), dtype=np.int32), [len(idx) for idx, _ in kept])
+            take = pa.array(group)
+            conflict_parts.append(pa.table({
+                "case_id": id_arr.take(pa.array(np.concatenate([idx for idx, _ in kept]))),
+                **{name: pa.array([rest[j] for _, rest in kept], pa.string()).take(take)
+                   for j, name in enumerate(("a", "b", "kind", "limb"))}}, schema=schemas["conflicts"]))
         cidx = np.nonzero(columnar)[0]
         n_c = len(cidx)
         cases = pa.table({
@@ -172,32 +211,10 @@ class PartitionAssessor:
         return {
             "results": pa.concat_tables([*parts, pa.Table.from_pylist(singles["results"], schema=schemas["results"])]),
             "cases": pa.concat_tables([cases, pa.Table.from_pylist(singles["cases"], schema=schemas["cases"])]),
-            "conflicts": pa.Table.from_pylist(conflicts + singles["conflicts"], schema=schemas["conflicts"]),
+            "conflicts": pa.concat_tables([*conflict_parts,
+                                           pa.Table.from_pylist(singles["conflicts"], schema=schemas["conflicts"])]),
             "errors": pa.Table.from_pylist(singles["errors"], schema=schemas["errors"]),
         }
-
-    @staticmethod
-    def _list_column(masks: np.ndarray, live: np.ndarray, decode: Any) -> Any:
-        """A list<string> column: decode each distinct mask of a live row once, null where the row is not live."""
-        import pyarrow as pa
-
-        typ = pa.list_(pa.string())
-        if not len(masks):
-            return pa.array([], type=typ)
-        rows = np.nonzero(live)[0]
-        if not len(rows):
-            return pa.nulls(len(masks), type=typ)
-        picked = masks[rows]
-        if picked.shape[1] == 1:  # one word: a flat unique (np.unique over rows sorts void records, far slower)
-            uniq, inverse = np.unique(picked[:, 0], return_inverse=True)
-            uniq = uniq[:, None]
-        else:
-            uniq, inverse = np.unique(picked, axis=0, return_inverse=True)
-        lists = pa.array([decode(u) for u in uniq], type=typ)
-        # each row: its list when live, else a null (the index past the lists, taken as null)
-        index = np.full(len(masks), len(uniq), dtype=np.int32)
-        index[rows] = inverse.reshape(-1)
-        return pa.concat_arrays([lists, pa.nulls(1, type=typ)]).take(pa.array(index))
 
     def _single(self, row: dict[str, Any], case_id: Any, base: dict[str, Any],
                 out: dict[str, list[dict[str, Any]]]) -> None:
@@ -222,6 +239,32 @@ class PartitionAssessor:
 
 
 
+def _unique_rows(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows, each row's index among them) of a (rows x words) mask array, sorted numerically."""
+    if masks.shape[1] == 1:  # one word: a flat unique (np.unique over rows sorts void records, far slower)
+        uniq, inverse = np.unique(masks[:, 0], return_inverse=True)
+        return uniq[:, None], inverse.reshape(-1)
+    order = np.lexsort(masks.T[::-1])
+    ordered = masks[order]
+    first = np.ones(len(masks), dtype=bool)
+    first[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(len(masks), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def _take_lists(total: int, at: list[np.ndarray], lists: list[list[str]], which: np.ndarray | None,
+                list_type: Any) -> Any:
+    """A list<string> column of ``total`` rows: ``lists[which[j]]`` at row ``at[j]``, null elsewhere."""
+    import pyarrow as pa
+
+    if which is None or not len(which):
+        return pa.nulls(total, type=list_type)
+    index = np.full(total, len(lists), dtype=np.int32)   # past the lists: a null
+    index[np.concatenate(at)] = which
+    return pa.concat_arrays([pa.array(lists, type=list_type), pa.nulls(1, type=list_type)]).take(pa.array(index))
+
+
 def _encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
     """(codes, distinct values) of an Arrow column, nulls as None (dictionary-encoded, no row loop)."""
     import pyarrow.compute as pc
@@ -231,6 +274,22 @@ def _encoded(column: Any) -> tuple[np.ndarray, list[Any]]:
         return enc.indices.to_numpy(zero_copy_only=False).astype(np.int32), enc.dictionary.to_pylist()
     except Exception:  # a type dictionary encoding does not take (lists): through Python values
         return _values_of(column.to_pylist())
+
+
+def _encoded_lists(column: Any) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct lists) of a list<string> column: each list joined to one string and dictionary-encoded."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_list(column.type) or not pa.types.is_string(column.type.value_type):
+        return _encoded(column)
+    items = pc.list_flatten(column)
+    if items.null_count or (len(items) and (pc.any(pc.equal(items, "")).as_py()
+                                            or pc.any(pc.match_substring(items, "\x1f")).as_py())):
+        return _encoded(column)   # a null, empty or separator-holding item: the exact way
+    joined = pc.binary_join(column, "\x1f")
+    codes, uniques = _encoded(joined)
+    return codes, [None if u is None else [] if u == "" else u.split("\x1f") for u in uniques]
 
 
 def batch_from_arrow(table: Any, kinds: dict[str, str] | None = None) -> Batch:
@@ -264,21 +323,26 @@ def batch_from_arrow(table: Any, kinds: dict[str, str] | None = None) -> Batch:
             values[:] = uniques
             cache[name] = values[codes] if len(uniques) else np.empty(n, dtype=object)
         return cache[name]
-    given = {s: np.array([bool(v) for v in col(f"limbs.{s}.given")], dtype=bool) for s in SIDES}
+    given = {}
+    for s in SIDES:
+        codes, uniques = coded(f"limbs.{s}.given")
+        given[s] = np.array([bool(u) for u in uniques], dtype=bool)[codes] if uniques else np.zeros(n, dtype=bool)
     veins = {}
+    vein_codes = {}
     for s in SIDES:
         if f"limbs.{s}.veins" in names:
-            codes, uniques = _encoded(table.column(f"limbs.{s}.veins"))
-            decoded = np.empty(len(uniques), dtype=object)
-            decoded[:] = [_veins(u) for u in uniques]
-            arr = decoded[codes] if len(uniques) else np.empty(n, dtype=object)
+            codes, uniques = _encoded_lists(table.column(f"limbs.{s}.veins"))
+            lists: list[Any] = [_veins(u) for u in uniques]
         else:
-            arr = np.empty(n, dtype=object)
-            arr[:] = None
-        arr = arr.copy()
-        arr[~given[s]] = None
-        veins[s] = arr
-    return Batch(n, col, given, veins, coded)
+            codes, lists = np.zeros(n, dtype=np.int32), []
+        codes = codes.copy()
+        codes[~given[s]] = len(lists)   # a leg not given: no list
+        lists.append(None)
+        decoded = np.empty(len(lists), dtype=object)
+        decoded[:] = lists
+        veins[s] = decoded[codes]
+        vein_codes[s] = (codes, lists)
+    return Batch(n, col, given, veins, coded, vein_codes)
 
 
 def arrow_row(table: Any, i: int) -> dict[str, Any]:

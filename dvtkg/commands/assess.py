@@ -14,7 +14,7 @@ log = logs.get(__name__)
 
 #: the engine `dvtkg assess` uses unless told (kept equal to dvtkg.assessment.pipeline.DEFAULT_ENGINE, which a
 #: test checks; not imported from there, so that the CLI parser stays free of rdflib)
-DEFAULT_ENGINE = "reference"
+DEFAULT_ENGINE = "fast"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
             expected += (ReasonerError,)
         if not isinstance(exc, expected):
             raise
-        log.error(str(exc))
+        hint = (" (a case graph beyond what the compiled engine reasons about: `--engine reference` runs HermiT on it)"
+                if isinstance(exc, UnsupportedCase) else "")
+        log.error(str(exc) + hint)
         return 2
     if args.format == "json":
         from dvtkg.assessment.jsonout import assessment_json

@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dvtkg.fast.compiled import NOTHING, THING, CompiledClassifier, Expr
 from dvtkg.fast.values import Lit, Value, in_datatype, in_range, range_within, ranges_intersect, value_of
 
 MAX_SPLITS = 64
+MAX_PREDICATES = 100_000
 
 
 class Inconsistent(Exception):
@@ -126,6 +128,12 @@ class Reasoner:
         self._values: dict[Lit, Value] = {}
         self._ranges: dict[tuple, bool] = {}
         self._in_progress: set[tuple] = set()
+        self._predicates: dict[Expr, Predicate] = {}
+        # each definition's predicate compiled once (``predicate``): the saturation loop calls it, no tree walk
+        # the named conjuncts of a definition are checked first (``required``): its predicate leaves them out
+        self.plan: list[tuple[str, list[tuple[frozenset[str], Predicate, Expr]]]] = [
+            (cls, [(frozenset(self.required[(cls, i)]), self._rest(body, self.required[(cls, i)]), body)
+                   for i, body in enumerate(compiled.definitions[cls])]) for cls in self.order]
 
     # ----- TBox helpers
 
@@ -372,11 +380,12 @@ class Reasoner:
                 if st.evaluated.get(n) == start:
                     continue
                 external = st.external[n]
-                for cls in self.order:
-                    if cls in node.types:
+                types = node.types
+                for cls, bodies in self.plan:
+                    if cls in types:
                         continue
-                    for i, body in enumerate(self.c.definitions[cls]):
-                        if self.required[(cls, i)] <= node.types and self.holds(st, n, body):
+                    for required, pred, body in bodies:
+                        if required <= types and pred(st, n):
                             st.queue.append((n, cls, body))
                             changed |= self._drain(st)  # at once: later classes in the order read it
                             break
@@ -580,22 +589,158 @@ class Reasoner:
         return found
 
     def holds(self, st: _State, n: str, e: Expr) -> bool:
-        """Does the state entail that individual n is in the class expression e?"""
+        """Does the state entail that individual n is in the class expression e? (``predicate``, compiled once)"""
+        pred = self._predicates.get(e)
+        if pred is None:
+            pred = self.predicate(e)
+        return pred(st, n)
+
+    def predicate(self, e: Expr) -> Predicate:
+        """``holds`` for one expression as a closure over its compiled parts (kept per expression).
+
+        The same decisions as ``holds_tree``, construct by construct, in the same order; what depends
+        only on the TBox (the ancestors and disjoint classes of a complement) is read once here.
+        """
+        found = self._predicates.get(e)
+        if found is None:
+            found = self._compile(e)
+            if len(self._predicates) < MAX_PREDICATES:  # the TBox's, and the few a case's closures make
+                self._predicates[e] = found
+        return found
+
+    def _rest(self, body: Expr, named: set[str]) -> Predicate:
+        """The predicate of a definition's body for an individual already in every class of ``named``.
+
+        ``named`` are the body's named conjuncts (``_named_conjuncts``): they hold, so they are left out;
+        the other conjuncts keep their order.
+        """
+        def without(e: Expr) -> Expr | None:
+            if isinstance(e, str):
+                return None if e in named else e
+            if e[0] != "and":
+                return e
+            parts = [x for x in (without(x) for x in e[1]) if x is not None]
+            return None if not parts else parts[0] if len(parts) == 1 else ("and", tuple(parts))
+        rest = without(body)
+        return _always if rest is None else self.predicate(rest)
+
+    def _compile(self, e: Expr) -> Predicate:
+        if isinstance(e, str):
+            if e == THING:
+                return _always
+            return lambda st, n: e in st.nodes[n].types
+        op = e[0]
+        if op == "and" or op == "or":
+            parts = tuple(self.predicate(x) for x in e[1])
+            if op == "and":
+                def conj(st: _State, n: str) -> bool:
+                    for part in parts:
+                        if not part(st, n):
+                            return False
+                    return True
+                return conj
+
+            def disj(st: _State, n: str) -> bool:
+                for part in parts:
+                    if part(st, n):
+                        return True
+                return False
+            return disj
+        if op == "not":
+            ancestors, disjoint = frozenset(self.ancestors(e[1])), frozenset(self.disjoint_with(e[1]))
+
+            def complement(st: _State, n: str) -> bool:
+                node = st.nodes[n]
+                return not ancestors.isdisjoint(node.nots) or not disjoint.isdisjoint(node.types)
+            return complement
+        if op == "some":
+            p, cexpr = e[1], e[2]
+            filler = self.predicate(cexpr)
+            functional = p in self.functional
+
+            def some(st: _State, n: str) -> bool:
+                node = st.nodes[n]
+                named = node.succ.get(p, ())
+                for s in named:
+                    if filler(st, s):
+                        return True
+                if named and functional:
+                    return False  # the asserted successor is the named one (its content was passed on to it)
+                return any(q == p and self._anon_holds(p, self._anon_key(node, p, c), cexpr) for q, c in node.somes)
+            return some
+        if op == "all":
+            p, dexpr = e[1], e[2]
+            filler = self.predicate(dexpr)
+            functional = p in self.functional
+            successor_types = tuple(self._successor_types(p))
+
+            def only(st: _State, n: str) -> bool:
+                node = st.nodes[n]
+                if self._anon_holds(p, frozenset({*node.alls.get(p, ()), *successor_types}), dexpr):
+                    return True
+                k = node.maxes.get(p)
+                if functional:
+                    k = 1 if k is None else min(k, 1)
+                if k is None:
+                    return False
+                named = sorted(node.succ.get(p, ()))
+                if len(named) < k or not self._all_different(st, named):
+                    return False
+                for s in named:
+                    if not filler(st, s):
+                        return False
+                return True
+            return only
+        if op == "max":
+            bound, p = e[1], e[2]
+            functional = p in self.functional
+
+            def at_most(st: _State, n: str) -> bool:
+                k = st.nodes[n].maxes.get(p)
+                if functional:
+                    k = 1 if k is None else min(k, 1)
+                return k is not None and k <= bound
+            return at_most
+        if op == "value":
+            p, v = e[1], self.value(e[2])
+            return lambda st, n: v in st.nodes[n].values.get(p, ())
+        if op == "dsome":
+            p, dr = e[1], e[2]
+            declared = [("dt", d) for d in self.c.data_ranges.get(p, [])]
+            functional = p in self.functional
+
+            def data_some(st: _State, n: str) -> bool:
+                node = st.nodes[n]
+                for v in node.values.get(p, ()):
+                    if self.in_range(dr, v):
+                        return True
+                # a value the facts require without giving it (p some R): R, within p's range, inside dr;
+                # for a functional p, all the required ranges hold of its one value together
+                required = [r for q, r in node.dsomes if q == p]
+                if functional and required:
+                    return range_within([*required, *declared], dr)
+                return any(range_within([r, *declared], dr) for r in required)
+            return data_some
+        # what no construct matches: refused when evaluated, as before
+        return lambda st, n: self.holds_tree(st, n, e)
+
+    def holds_tree(self, st: _State, n: str, e: Expr) -> bool:
+        """``holds`` by walking the expression (the specification of ``predicate``; dsome is decided here)."""
         node = st.nodes[n]
         if isinstance(e, str):
             return e == THING or e in node.types
         op = e[0]
         if op == "and":
-            return all(self.holds(st, n, x) for x in e[1])
+            return all(self.holds_tree(st, n, x) for x in e[1])
         if op == "or":
-            return any(self.holds(st, n, x) for x in e[1])
+            return any(self.holds_tree(st, n, x) for x in e[1])
         if op == "not":
             # not A: A (or a superclass of A) is excluded, or a class of n is disjoint with A or a superclass
             return bool(self.ancestors(e[1]) & node.nots) or bool(self.disjoint_with(e[1]) & node.types)
         if op == "some":
             p, cexpr = e[1], e[2]
             named = node.succ.get(p, ())
-            if any(self.holds(st, s, cexpr) for s in named):
+            if any(self.holds_tree(st, s, cexpr) for s in named):
                 return True
             if named and p in self.functional:
                 return False  # the asserted successor is the named one (its content was passed on to it)
@@ -612,7 +757,7 @@ class Reasoner:
             named = sorted(node.succ.get(p, ()))
             if len(named) < k or not self._all_different(st, named):
                 return False
-            return all(self.holds(st, s, dexpr) for s in named)
+            return all(self.holds_tree(st, s, dexpr) for s in named)
         if op == "max":
             k = node.maxes.get(e[2])
             if e[2] in self.functional:
@@ -635,6 +780,12 @@ class Reasoner:
 
 
 _ALL = frozenset({"*"})
+#: a compiled class expression: does the state entail that the individual is in it?
+Predicate = Callable[[_State, str], bool]
+
+
+def _always(st: _State, n: str) -> bool:
+    return True
 
 
 def _watched(compiled: CompiledClassifier) -> dict[str, frozenset]:

@@ -15,7 +15,7 @@ import os
 import uuid
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
 from dvtkg.reason import DVT_PREFIX, JAVA_MEMORY_MB, TBOX_IRI, ReasonerError
@@ -63,17 +63,47 @@ class WarmHermit:
             self._tbox_reasoner.classifyClasses()
             self._hierarchy = self._field.get(self._tbox_reasoner)
 
+    @staticmethod
+    def _headed(g: Graph) -> Graph:
+        """The graph with an ontology header importing the TBox (without it HermiT would not see the TBox)."""
+        if (None, OWL.imports, URIRef(TBOX_IRI)) in g:
+            return g
+        headed = Graph()
+        headed += g
+        onto = URIRef(f"urn:dvtkg:reference:{uuid.uuid4()}")
+        headed.add((onto, RDF.type, OWL.Ontology))
+        headed.add((onto, OWL.imports, URIRef(TBOX_IRI)))
+        return headed
+
+    def consistent(self, g: Graph) -> bool:
+        """Is the case graph consistent with the TBox? A plain HermiT consistency test: a new reasoner, no
+        hierarchy handed over, no realisation."""
+        text = self._headed(g).serialize(format="xml")
+        onto = self.manager.loadOntologyFromOntologyDocument(self._StringSource(text))
+        reasoner = None
+        try:
+            reasoner = self._factory.createReasoner(onto)
+            return bool(reasoner.isConsistent())
+        finally:
+            if reasoner is not None:
+                reasoner.dispose()
+            self.manager.removeOntology(onto)
+
+    def entailed_by_refutation(self, g: Graph, subject: URIRef, cls: str) -> bool:
+        """Does the graph entail ``subject`` a ``cls``? Decided the textbook way: the graph plus
+        "subject is not a cls" is inconsistent. Used to settle a disagreement with HermiT's realisation
+        (getTypes), which on some graphs answers differently from run to run."""
+        trial = Graph()
+        trial += self._headed(g)
+        node = BNode()
+        trial.add((node, RDF.type, OWL.Class))
+        trial.add((node, OWL.complementOf, URIRef(cls)))
+        trial.add((subject, RDF.type, node))
+        return not self.consistent(trial)
+
     def classify_graph(self, g: Graph, subjects: list[URIRef]) -> Graph | None:
         """Inferred dvt types of the subjects of a reasoner case graph (importing the TBox), or None if inconsistent."""
-        if (None, OWL.imports, URIRef(TBOX_IRI)) not in g:
-            # a graph without the header would be classified without the TBox: add it
-            headed = Graph()
-            headed += g
-            onto = URIRef(f"urn:dvtkg:reference:{uuid.uuid4()}")
-            headed.add((onto, RDF.type, OWL.Ontology))
-            headed.add((onto, OWL.imports, URIRef(TBOX_IRI)))
-            g = headed
-        text = g.serialize(format="xml")
+        text = self._headed(g).serialize(format="xml")
         onto = self.manager.loadOntologyFromOntologyDocument(self._StringSource(text))
         reasoner = None
         try:

@@ -177,32 +177,35 @@ def evaluate_rules(table: CompiledGuidance, types: dict[Any, frozenset[Any]], pa
     """Results (with statuses), decided guidance-dependent states, conflicts and superseded statements."""
     plan = _plan(table)
     results: list[ResultRecord] = []
-    states: dict[tuple[Any, Any], str] = {}  # (subject, criterion) -> its state, read once
-
-    def state(subject: Any, c: CriterionTable) -> str:
-        key = (subject, c.iri)
-        found = states.get(key)
-        if found is None:
-            found = states[key] = _state(types, subject, c)
-        return found
     limb_subjects: list[Any] = sorted(limbs, key=str) or [no_limb]
+    # subject -> criterion -> its state, read once
+    memos: dict[Any, dict[Any, str]] = {subject: {} for subject in (patient, None, *limb_subjects)}
+    patient_memo = memos[patient]
     suffixes = {limb: _local(limb).replace("limb-", "") for limb in limb_subjects}
     plain = iri is str
     for st, name, roles, options in plan.statements:
         for limb in (limb_subjects if st.limb_level else (None,)):
+            limb_memo = memos[limb]
             base = f"{case_base}result-{name}-{suffixes[limb] if limb is not None else 'patient'}"
             r = ResultRecord(base if plain else iri(base), st.iri, limb)
+            add = r.states.append
             for role, crit, c, tail in roles:
-                subject = limb if c.limb_level else patient
+                subject, memo = (limb, limb_memo) if c.limb_level else (patient, patient_memo)
+                state = memo.get(c.iri)
+                if state is None:
+                    state = memo[c.iri] = _state(types, subject, c)
                 node = base + tail
-                r.states.append(CriterionState(crit, role, state(subject, c), subject, node if plain else iri(node)))
+                add(CriterionState(crit, role, state, subject, node if plain else iri(node)))
             for opt, otail, cis in options:
                 obase = base + otail
                 o = OptionRecord(opt, obase if plain else iri(obase))
                 for ci, crit, blocks, c, tail in cis:
+                    subject, memo = (limb, limb_memo) if c.limb_level else (patient, patient_memo)
+                    state = memo.get(c.iri)
+                    if state is None:
+                        state = memo[c.iri] = _state(types, subject, c)
                     node = obase + tail
-                    o.states.append(ActionState(ci, crit, blocks, state(limb if c.limb_level else patient, c),
-                                                node if plain else iri(node)))
+                    o.states.append(ActionState(ci, crit, blocks, state, node if plain else iri(node)))
                 r.options.append(o)
             results.append(r)
     results.sort(key=lambda r: (str(r.rec), str(r.limb or "")))

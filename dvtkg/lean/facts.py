@@ -151,9 +151,10 @@ class StoreFacts(KeyedFacts):
 
     def value(self, key: str) -> str | None:
         """The stated or derived value of a concrete key, as text; None when unknown (read once per key)."""
-        if key not in self._values:
-            self._values[key] = super().value(key)
-        return self._values[key]
+        if key in self._values:
+            return self._values[key]
+        found = self._values[key] = super().value(key)
+        return found
 
     def _one(self, subject: Any, prop: str) -> Any:
         return self.store.value(subject, prop)
