@@ -447,6 +447,19 @@ class Reasoner:
                 raise UnsupportedCase(f"fast classifier: {n}: anonymous {p} successors beyond the bound {k} "
                                       "(would need merging)")
 
+    def _closed_successors(self, st: _State, node: _Node, p: str) -> list[str] | None:
+        """The named p-successors of a node when they are all it has (a max bound or a functional property met
+        by that many successors said to be different), sorted; None when more may exist."""
+        k = node.maxes.get(p)
+        if p in self.functional:
+            k = 1 if k is None else min(k, 1)
+        if k is None:
+            return None
+        named = sorted(node.succ.get(p, ()))
+        if len(named) < k or not self._all_different(st, named):
+            return None
+        return named
+
     def _all_different(self, st: _State, xs: list[str]) -> bool:
         """Are the individuals pairwise different: said so, or the same would be inconsistent?"""
         for i, a in enumerate(xs):
@@ -671,25 +684,14 @@ class Reasoner:
         if op == "all":
             p, dexpr = e[1], e[2]
             filler = self.predicate(dexpr)
-            functional = p in self.functional
             successor_types = tuple(self._successor_types(p))
 
             def only(st: _State, n: str) -> bool:
                 node = st.nodes[n]
                 if self._anon_holds(p, frozenset({*node.alls.get(p, ()), *successor_types}), dexpr):
                     return True
-                k = node.maxes.get(p)
-                if functional:
-                    k = 1 if k is None else min(k, 1)
-                if k is None:
-                    return False
-                named = sorted(node.succ.get(p, ()))
-                if len(named) < k or not self._all_different(st, named):
-                    return False
-                for s in named:
-                    if not filler(st, s):
-                        return False
-                return True
+                named = self._closed_successors(st, node, p)
+                return named is not None and all(filler(st, s) for s in named)
             return only
         if op == "max":
             bound, p = e[1], e[2]
@@ -749,15 +751,8 @@ class Reasoner:
             p, dexpr = e[1], e[2]
             if self._anon_holds(p, frozenset({*node.alls.get(p, ()), *self._successor_types(p)}), dexpr):
                 return True
-            k = node.maxes.get(p)
-            if p in self.functional:
-                k = 1 if k is None else min(k, 1)
-            if k is None:
-                return False
-            named = sorted(node.succ.get(p, ()))
-            if len(named) < k or not self._all_different(st, named):
-                return False
-            return all(self.holds_tree(st, s, dexpr) for s in named)
+            named = self._closed_successors(st, node, p)
+            return named is not None and all(self.holds_tree(st, s, dexpr) for s in named)
         if op == "max":
             k = node.maxes.get(e[2])
             if e[2] in self.functional:
